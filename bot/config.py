@@ -1,0 +1,107 @@
+"""Deployment settings, read from the environment and `.env`."""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from datetime import time
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+TOKEN_RE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
+TELEGRAM_BASE_URL = "https://api.telegram.org/bot"
+
+
+class Settings(BaseSettings):
+    """Every setting of a deployment; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr
+    database_url: str = "sqlite+aiosqlite:///data/miroir.db"
+    telegram_api_base_url: str = TELEGRAM_BASE_URL
+    facilitator_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Europe/Paris"
+    default_language: Literal["fr", "en"] = "fr"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    # Delivery outbox (the sender in scheduler/outbox.py).
+    outbox_rate_per_second: float = Field(default=30.0, gt=0)
+    outbox_private_per_second: float = Field(default=1.0, gt=0)
+    outbox_group_per_minute: float = Field(default=20.0, gt=0)
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    quiet_hours_start: time = time(21, 0)
+    quiet_hours_end: time = time(8, 0)
+
+    # Reminders (local time of TIMEZONE).
+    reminder_day_before_at: time = time(18, 0)
+    reminder_hours_before: int = Field(default=2, ge=1, le=24)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not TOKEN_RE.match(value.get_secret_value().strip()):
+            raise ValueError("malformed token")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("facilitator_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            return frozenset(int(p) for p in parts if p)
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def telegram_file_base_url(self) -> str:
+        """Telegram serves files under /file/bot<token>: derive it from the API base URL."""
+        base = self.telegram_api_base_url
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        return base + "/file"
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message is one sentence for the operator."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning validation errors into one readable sentence."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        fields = {str(err["loc"][0]) for err in exc.errors() if err["loc"]}
+        if "bot_token" in fields:
+            raise ConfigError(
+                "BOT_TOKEN is missing or malformed: talk to @BotFather in Telegram, "
+                "send /newbot, and put the token it gives (like 123456789:AAH...) "
+                "in the .env file as BOT_TOKEN=..."
+            ) from None
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        raise ConfigError(f"{name} is not valid: {first['msg']}.") from None

@@ -1,0 +1,1 @@
+"""Domain logic: async functions taking (session, plain values, now); no Telegram here."""

@@ -1,0 +1,168 @@
+"""People, roles, consent and facilitator invitations."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import LANGUAGES
+from bot.models import Invitation, Person, Role
+
+INVITATION_TTL = timedelta(hours=48)
+INVITATION_PREFIX = "inv_"
+# last_seen_at is written at most this often so that reading does not always mean writing.
+LAST_SEEN_GRANULARITY = timedelta(minutes=5)
+MAX_NAME_LENGTH = 128
+
+
+def _clean_name(first_name: str | None, last_name: str | None) -> str:
+    name = " ".join(part for part in (first_name, last_name) if part).strip()
+    return (name or "?")[:MAX_NAME_LENGTH]
+
+
+async def touch_person(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    first_name: str | None,
+    last_name: str | None = None,
+    language: str,
+    now: datetime,
+    facilitator_ids: Collection[int] = (),
+) -> Person:
+    """Load the Person for a Telegram user, creating it on first contact.
+
+    `language` is only used for a newcomer (guessed from Telegram); afterwards the
+    person's own choice wins. Anyone in FACILITATOR_IDS is a facilitator.
+    """
+    person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+    if person is None:
+        person = Person(
+            telegram_id=telegram_id,
+            display_name=_clean_name(first_name, last_name),
+            language=language,
+            role=Role.FACILITATOR if telegram_id in facilitator_ids else Role.PARTICIPANT,
+            reachable=True,
+            created_at=now,
+            last_seen_at=now,
+        )
+        session.add(person)
+        await session.flush()
+        return person
+
+    name = _clean_name(first_name, last_name)
+    if person.display_name != name:
+        person.display_name = name
+    if telegram_id in facilitator_ids and person.role != Role.FACILITATOR:
+        person.role = Role.FACILITATOR
+    if not person.reachable:
+        person.reachable = True
+    if now - person.last_seen_at >= LAST_SEEN_GRANULARITY:
+        person.last_seen_at = now
+    return person
+
+
+async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
+    return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+
+
+async def set_language(session: AsyncSession, person: Person, language: str) -> bool:
+    """Set the person's language; False when we do not speak it."""
+    if language not in LANGUAGES:
+        return False
+    person.language = language
+    return True
+
+
+async def give_consent(session: AsyncSession, person: Person, *, now: datetime) -> bool:
+    """Record consent; False when it was already given (an old button tapped twice)."""
+    if person.consent_at is not None:
+        return False
+    person.consent_at = now
+    return True
+
+
+async def mark_reachable(
+    session: AsyncSession, *, telegram_id: int, reachable: bool
+) -> bool:
+    """Flag a person (un)reachable, e.g. after a 403; True when a person was changed."""
+    result = await session.execute(
+        update(Person)
+        .where(Person.telegram_id == telegram_id, Person.reachable.is_not(reachable))
+        .values(reachable=reachable)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def facilitators(session: AsyncSession) -> list[Person]:
+    rows = await session.scalars(
+        select(Person).where(Person.role == Role.FACILITATOR).order_by(Person.id)
+    )
+    return list(rows)
+
+
+async def create_invitation(session: AsyncSession, *, creator: Person, now: datetime) -> str:
+    """Create a single-use facilitator invitation and return its /start payload."""
+    if not creator.is_facilitator:
+        raise PermissionError("only facilitators invite facilitators")
+    code = secrets.token_urlsafe(12)
+    session.add(
+        Invitation(
+            code=code, created_by_id=creator.id, created_at=now, expires_at=now + INVITATION_TTL
+        )
+    )
+    await session.flush()
+    return INVITATION_PREFIX + code
+
+
+class InvitationOutcome(enum.Enum):
+    PROMOTED = "promoted"
+    ALREADY_FACILITATOR = "already"
+    EXPIRED = "expired"
+    USED = "used"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class InvitationResult:
+    outcome: InvitationOutcome
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in (InvitationOutcome.PROMOTED, InvitationOutcome.ALREADY_FACILITATOR)
+
+
+async def redeem_invitation(
+    session: AsyncSession, *, person: Person, payload: str, now: datetime
+) -> InvitationResult:
+    """Use an invitation payload ("inv_<code>"): single use, valid 48 hours."""
+    code = payload.removeprefix(INVITATION_PREFIX)
+    invitation = await session.scalar(
+        select(Invitation).where(Invitation.code == code).with_for_update()
+    )
+    if invitation is None or not payload.startswith(INVITATION_PREFIX):
+        return InvitationResult(InvitationOutcome.UNKNOWN)
+    if invitation.used_at is not None:
+        if invitation.used_by_id == person.id:
+            return InvitationResult(InvitationOutcome.ALREADY_FACILITATOR)
+        return InvitationResult(InvitationOutcome.USED)
+    if now >= invitation.expires_at:
+        return InvitationResult(InvitationOutcome.EXPIRED)
+    invitation.used_at = now
+    invitation.used_by_id = person.id
+    if person.is_facilitator:
+        return InvitationResult(InvitationOutcome.ALREADY_FACILITATOR)
+    person.role = Role.FACILITATOR
+    return InvitationResult(InvitationOutcome.PROMOTED)
+
+
+async def forget_person(session: AsyncSession, person: Person) -> None:
+    """Delete a person who refused consent: nothing about them is kept."""
+    await session.delete(person)
+    await session.flush()

@@ -1,0 +1,45 @@
+"""What happens to everything no other handler took: a kind word, never an exception."""
+
+from __future__ import annotations
+
+from telegram import ChatMember, Update
+from telegram.ext import ContextTypes
+
+from bot.services import people
+from handlers.decorators import Ctx, runtime, with_person
+from handlers.onboarding import show_menu
+
+
+@with_person()
+async def unknown_text(ctx: Ctx) -> None:
+    """Free text where the bot expects a button (long texts included)."""
+    show_menu(ctx, "fallback.not_understood")
+
+
+@with_person()
+async def unknown_command(ctx: Ctx) -> None:
+    show_menu(ctx, "fallback.unknown_command")
+
+
+@with_person()
+async def unsupported_media(ctx: Ctx) -> None:
+    """Stickers, photos, voice notes, locations... where the bot expects a button."""
+    show_menu(ctx, "fallback.media")
+
+
+@with_person(needs_consent=False)
+async def stale_button(ctx: Ctx) -> None:
+    """A button from an old message, or callback data that does not parse."""
+    ctx.answer(ctx.t("errors.stale_button"), alert=True)
+
+
+async def private_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A person blocked (or unblocked) the bot: stop or resume sending to them."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    status = change.new_chat_member.status
+    reachable = status not in (ChatMember.BANNED, ChatMember.LEFT)
+    rt = runtime(context)
+    async with rt.db.transaction() as session:
+        await people.mark_reachable(session, telegram_id=change.chat.id, reachable=reachable)

@@ -1,0 +1,115 @@
+"""Shared fixtures: a migrated database, a frozen clock, the fake Telegram and the real app.
+
+The suite runs on SQLite by default; set TEST_DATABASE_URL (postgresql+asyncpg://...) to
+run it on PostgreSQL, each test in its own schema.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from telegram import Update
+
+from bot.app import build_application
+from bot.clock import FrozenClock
+from bot.config import Settings
+from bot.db import Database
+from bot.migrate import upgrade
+
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawTEST"
+BOT_ID = 123456789
+FACILITATOR_ID = 9001
+# A Tuesday morning in Dijon (UTC+1 in November).
+START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    """A freshly migrated database, private to the test."""
+    if TEST_DATABASE_URL:
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        admin = create_async_engine(TEST_DATABASE_URL)
+        async with admin.begin() as conn:
+            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        db = Database(
+            TEST_DATABASE_URL,
+            connect_args={"server_settings": {"search_path": schema}},
+            pool_size=20,
+            max_overflow=20,
+        )
+        try:
+            await upgrade(db.engine)
+            yield db
+        finally:
+            await db.dispose()
+            async with admin.begin() as conn:
+                await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            await admin.dispose()
+    else:
+        db = Database(f"sqlite+aiosqlite:///{tmp_path / 'miroir.db'}")
+        try:
+            await upgrade(db.engine)
+            yield db
+        finally:
+            await db.dispose()
+
+
+@pytest.fixture
+def settings(database: Database) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        bot_token=TOKEN,
+        database_url=database.url,
+        facilitator_ids=frozenset({FACILITATOR_ID}),
+    )
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[Any]:
+    """The fake Bot API; any request it rejects fails the test that made it."""
+    from tests.fake_telegram import FakeTelegram
+
+    telegram = FakeTelegram(token=TOKEN, bot_id=BOT_ID, bot_username="miroir_test_bot")
+    yield telegram
+    assert telegram.violations == [], "requests rejected by the Bot API spec"
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, fake: Any, clock: FrozenClock, database: Database
+) -> AsyncIterator[Any]:
+    """The real Application, wired to the fake; user actions return once handled."""
+    from tests.fake_telegram import ptb_request
+
+    application = build_application(
+        settings,
+        request=ptb_request(fake),
+        updates_request=ptb_request(fake),
+        clock=clock,
+        database=database,
+    )
+    await application.initialize()
+    assert application.post_init is not None
+    await application.post_init(application)
+
+    async def sink(update: dict[str, Any]) -> None:
+        await application.process_update(Update.de_json(update, application.bot))
+
+    fake.set_update_sink(sink)
+    yield application
+    await application.shutdown()

@@ -1,0 +1,68 @@
+"""Settings: defaults, parsing, and one readable sentence when the token is wrong."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Settings, load_settings
+
+TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawTEST"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults():
+    s = Settings(_env_file=None, bot_token=TOKEN)  # type: ignore[call-arg]
+    assert s.database_url == "sqlite+aiosqlite:///data/miroir.db"
+    assert s.telegram_api_base_url == "https://api.telegram.org/bot"
+    assert s.telegram_file_base_url == "https://api.telegram.org/file/bot"
+    assert s.timezone == "Europe/Paris"
+    assert s.default_language == "fr"
+    assert s.quiet_hours_start == time(21, 0)
+
+
+def test_facilitator_ids_are_comma_separated(monkeypatch):
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("FACILITATOR_IDS", "12, 34,,56")
+    assert load_settings(_env_file=None).facilitator_ids == {12, 34, 56}
+
+
+def test_local_api_server_base_url_gives_the_file_url():
+    s = Settings(  # type: ignore[call-arg]
+        _env_file=None, bot_token=TOKEN, telegram_api_base_url="http://127.0.0.1:8081/bot/"
+    )
+    assert s.telegram_api_base_url == "http://127.0.0.1:8081/bot"
+    assert s.telegram_file_base_url == "http://127.0.0.1:8081/file/bot"
+
+
+@pytest.mark.parametrize("token", ["", "abc", "123:short", "notanumber:AAHdqTcvCH1vGWJxfSeofSAs0K5PAL"])
+def test_bad_token_says_how_to_get_one(monkeypatch, token):
+    monkeypatch.setenv("BOT_TOKEN", token)
+    with pytest.raises(ConfigError, match="@BotFather"):
+        load_settings(_env_file=None)
+
+
+def test_unknown_time_zone_is_named(monkeypatch):
+    monkeypatch.setenv("BOT_TOKEN", TOKEN)
+    monkeypatch.setenv("TIMEZONE", "Mars/Olympus")
+    with pytest.raises(ConfigError, match="TIMEZONE"):
+        load_settings(_env_file=None)
+
+
+def test_missing_token_exits_2_without_traceback(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "@BotFather" in proc.stderr
+    assert "Traceback" not in proc.stderr

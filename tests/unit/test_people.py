@@ -1,0 +1,152 @@
+"""People, consent and facilitator invitations (domain logic, no Telegram)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.clock import FrozenClock
+from bot.db import Database
+from bot.models import Person, Role
+from bot.services import people
+from bot.services.people import InvitationOutcome
+
+
+async def _person(db: Database, clock: FrozenClock, telegram_id: int, **kw: object) -> Person:
+    async with db.transaction() as session:
+        return await people.touch_person(
+            session,
+            telegram_id=telegram_id,
+            first_name=str(kw.get("first_name", "Ana")),
+            language=str(kw.get("language", "fr")),
+            now=clock.now(),
+            facilitator_ids=kw.get("facilitator_ids", ()),  # type: ignore[arg-type]
+        )
+
+
+async def test_first_contact_creates_a_participant_without_consent(database, clock):
+    person = await _person(database, clock, 1)
+    assert person.role == Role.PARTICIPANT
+    assert person.consent_at is None
+    assert person.reachable is True
+    assert person.created_at == clock.now()
+
+
+async def test_facilitator_ids_make_facilitators_even_for_known_people(database, clock):
+    await _person(database, clock, 2)
+    again = await _person(database, clock, 2, facilitator_ids={2})
+    assert again.is_facilitator
+
+
+async def test_language_of_a_known_person_is_not_overwritten_by_telegram(database, clock):
+    await _person(database, clock, 3, language="en")
+    again = await _person(database, clock, 3, language="fr")
+    assert again.language == "en"
+
+
+async def test_last_seen_is_refreshed_coarsely(database, clock):
+    first = await _person(database, clock, 4)
+    clock.advance(minutes=1)
+    assert (await _person(database, clock, 4)).last_seen_at == first.last_seen_at
+    clock.advance(minutes=10)
+    assert (await _person(database, clock, 4)).last_seen_at == clock.now()
+
+
+async def test_consent_is_recorded_once(database, clock):
+    await _person(database, clock, 5)
+    async with database.transaction() as session:
+        person = await people.get_by_telegram_id(session, 5)
+        assert person is not None
+        assert await people.give_consent(session, person, now=clock.now()) is True
+        assert await people.give_consent(session, person, now=clock.now()) is False
+        assert person.consent_at == clock.now()
+
+
+async def test_unknown_language_is_refused(database, clock):
+    await _person(database, clock, 6)
+    async with database.transaction() as session:
+        person = await people.get_by_telegram_id(session, 6)
+        assert person is not None
+        assert await people.set_language(session, person, "de") is False
+        assert person.language == "fr"
+
+
+async def test_blocked_person_becomes_unreachable_and_comes_back(database, clock):
+    await _person(database, clock, 7)
+    async with database.transaction() as session:
+        assert await people.mark_reachable(session, telegram_id=7, reachable=False)
+        assert not await people.mark_reachable(session, telegram_id=7, reachable=False)
+    async with database.transaction() as session:
+        person = await people.get_by_telegram_id(session, 7)
+        assert person is not None and person.reachable is False
+    assert (await _person(database, clock, 7)).reachable is True
+
+
+async def _invite(database: Database, clock: FrozenClock) -> str:
+    boss = await _person(database, clock, 100, facilitator_ids={100})
+    async with database.transaction() as session:
+        creator = await session.get(Person, boss.id)
+        assert creator is not None
+        return await people.create_invitation(session, creator=creator, now=clock.now())
+
+
+async def _redeem(database: Database, clock: FrozenClock, telegram_id: int, payload: str):
+    await _person(database, clock, telegram_id)
+    async with database.transaction() as session:
+        person = await people.get_by_telegram_id(session, telegram_id)
+        assert person is not None
+        return await people.redeem_invitation(
+            session, person=person, payload=payload, now=clock.now()
+        )
+
+
+async def test_invitation_promotes_once(database, clock):
+    payload = await _invite(database, clock)
+    assert payload.startswith("inv_")
+    assert (await _redeem(database, clock, 8, payload)).outcome is InvitationOutcome.PROMOTED
+    async with database.transaction() as session:
+        person = await people.get_by_telegram_id(session, 8)
+        assert person is not None and person.is_facilitator
+    assert (await _redeem(database, clock, 9, payload)).outcome is InvitationOutcome.USED
+    assert (await _redeem(database, clock, 8, payload)).outcome is (
+        InvitationOutcome.ALREADY_FACILITATOR
+    )
+
+
+async def test_invitation_expires_after_48_hours(database, clock):
+    payload = await _invite(database, clock)
+    clock.advance(timedelta(hours=48))
+    result = await _redeem(database, clock, 10, payload)
+    assert result.outcome is InvitationOutcome.EXPIRED
+    async with database.transaction() as session:
+        person = await people.get_by_telegram_id(session, 10)
+        assert person is not None and not person.is_facilitator
+
+
+async def test_unknown_invitation_code(database, clock):
+    result = await _redeem(database, clock, 11, "inv_doesnotexist")
+    assert result.outcome is InvitationOutcome.UNKNOWN
+
+
+async def test_participants_cannot_create_invitations(database, clock):
+    participant = await _person(database, clock, 12)
+    async with database.transaction() as session:
+        person = await session.get(Person, participant.id)
+        assert person is not None
+        try:
+            await people.create_invitation(session, creator=person, now=clock.now())
+        except PermissionError:
+            pass
+        else:
+            raise AssertionError("a participant created an invitation")
+
+
+async def test_refusing_consent_forgets_the_person(database, clock):
+    await _person(database, clock, 13)
+    async with database.transaction() as session:
+        person = await people.get_by_telegram_id(session, 13)
+        assert person is not None
+        await people.forget_person(session, person)
+    async with database.transaction() as session:
+        assert (await session.scalars(select(Person).where(Person.telegram_id == 13))).all() == []
