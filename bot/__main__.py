@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     # httpx logs every request at INFO, which would print the token in each URL.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     log = logging.getLogger("miroir")
     try:
         asyncio.run(_migrate(settings))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,12 @@ class Runtime:
     clock: Clock
     translator: Translator
     bot_username: str = ""
+    # Set by bot.app to the outbox sender's wake-up: called after a commit that may
+    # have enqueued messages, so they leave now rather than at the next poll.
+    wake_outbox: Callable[[], None] = lambda: None
+    # The outbox sender (scheduler.outbox.OutboxSender), typed loosely: bot/ must not
+    # depend on scheduler/.
+    sender: Any = None
     # Per-capability state that is not worth a table (e.g. pending edit timers).
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -14,7 +14,7 @@ from telegram.ext import (
 
 from bot.i18n import Translator
 from handlers import callback_data as cb
-from handlers import fallback, menu, onboarding
+from handlers import fallback, onboarding, router
 from handlers.errors import on_error
 
 # Only new messages in private chats: edited messages, groups and channels are ignored
@@ -35,13 +35,14 @@ def register(app: Application, translator: Translator) -> None:  # type: ignore[
     app.add_handler(CallbackQueryHandler(onboarding.choose_language, pattern=cb.pattern("lang")))
     app.add_handler(CallbackQueryHandler(onboarding.consent, pattern=cb.pattern("consent")))
 
-    # 3. The big menu buttons.
-    app.add_handler(MessageHandler(PRIVATE & menu.menu_filter(translator), menu.on_menu_button))
+    app.add_handler(CommandHandler(["annuler", "cancel"], router.cancel, filters=PRIVATE))
+
+    # 3. Typed text and files: menu buttons, answers a conversation waits for, replies.
+    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
+    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, router.on_text))
+    app.add_handler(MessageHandler(PRIVATE & ~filters.TEXT, router.on_media))
 
     # 4. Fallbacks, last: anything nobody else took gets a kind answer.
-    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
-    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, fallback.unknown_text))
-    app.add_handler(MessageHandler(PRIVATE & ~filters.TEXT, fallback.unsupported_media))
     app.add_handler(CallbackQueryHandler(fallback.stale_button))
     app.add_handler(
         ChatMemberHandler(fallback.private_membership, ChatMemberHandler.MY_CHAT_MEMBER)
@@ -49,4 +50,9 @@ def register(app: Application, translator: Translator) -> None:  # type: ignore[
     app.add_error_handler(on_error)
 
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.EDITED_MESSAGE,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]

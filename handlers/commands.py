@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, N_
 from bot.models import Person
 from bot.runtime import Runtime
 
@@ -24,10 +24,11 @@ class CommandSpec:
 
 # Capabilities append their own commands when their handler module is imported.
 COMMANDS: list[CommandSpec] = [
-    CommandSpec("menu", "commands.menu"),
-    CommandSpec("help", "commands.help"),
-    CommandSpec("language", "commands.language"),
-    CommandSpec("invite", "commands.invite", facilitator_only=True),
+    CommandSpec("menu", N_("commands.menu")),
+    CommandSpec("help", N_("commands.help")),
+    CommandSpec("language", N_("commands.language")),
+    CommandSpec("cancel", N_("commands.cancel")),
+    CommandSpec("invite", N_("commands.invite"), facilitator_only=True),
 ]
 
 

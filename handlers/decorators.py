@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -157,17 +157,15 @@ class Ctx:
 
 
 Handler = Callable[[Ctx], Awaitable[None]]
-Gate = Callable[[Ctx], Awaitable[bool]]
+UpdateCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 def with_person(
     *, needs_consent: bool = True, facilitator_only: bool = False
-) -> Callable[[Handler], Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]]:
+) -> Callable[[Handler], UpdateCallback]:
     """Wrap a handler: one transaction, the current Person, then replies after commit."""
 
-    def decorate(
-        fn: Handler,
-    ) -> Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]:
+    def decorate(fn: Handler) -> UpdateCallback:
         @functools.wraps(fn)
         async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             user = update.effective_user
@@ -181,9 +179,7 @@ def with_person(
                     telegram_id=user.id,
                     first_name=user.first_name,
                     last_name=user.last_name,
-                    language=normalize_language(
-                        user.language_code, rt.settings.default_language
-                    ),
+                    language=normalize_language(user.language_code, rt.settings.default_language),
                     now=now,
                     facilitator_ids=rt.settings.facilitator_ids,
                 )
@@ -203,6 +199,7 @@ def with_person(
                     await fn(ctx)
                 if ctx.query is not None and not ctx.answered:
                     ctx.answer()
+            rt.wake_outbox()
             for action in ctx.actions:
                 await action()
 

@@ -5,26 +5,15 @@ from __future__ import annotations
 from telegram import ChatMember, Update
 from telegram.ext import ContextTypes
 
+from bot.i18n import N_
 from bot.services import people
 from handlers.decorators import Ctx, runtime, with_person
 from handlers.onboarding import show_menu
 
 
 @with_person()
-async def unknown_text(ctx: Ctx) -> None:
-    """Free text where the bot expects a button (long texts included)."""
-    show_menu(ctx, "fallback.not_understood")
-
-
-@with_person()
 async def unknown_command(ctx: Ctx) -> None:
-    show_menu(ctx, "fallback.unknown_command")
-
-
-@with_person()
-async def unsupported_media(ctx: Ctx) -> None:
-    """Stickers, photos, voice notes, locations... where the bot expects a button."""
-    show_menu(ctx, "fallback.media")
+    show_menu(ctx, N_("fallback.unknown_command"))
 
 
 @with_person(needs_consent=False)

@@ -4,23 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
 
-from bot.i18n import LANGUAGES
+from bot.i18n import LANGUAGES, N_
 from handlers import callback_data as cb
 
 Translate = Callable[..., str]
 
 # Menu entries by message key; the key's last part names the action.
 PARTICIPANT_MENU: tuple[tuple[str, ...], ...] = (
-    ("menu.sessions", "menu.mood"),
-    ("menu.projects", "menu.help"),
+    (N_("menu.sessions"), N_("menu.mood")),
+    (N_("menu.projects"), N_("menu.help")),
 )
 FACILITATOR_MENU: tuple[tuple[str, ...], ...] = (
-    ("menu.announce", "menu.calendar"),
-    ("menu.outbox", "menu.invite"),
+    (N_("menu.announce"), N_("menu.calendar")),
+    (N_("menu.outbox"), N_("menu.invite")),
 )
-LANGUAGE_LABEL_KEYS = {"fr": "lang.button_fr", "en": "lang.button_en"}
+LANGUAGE_LABEL_KEYS = {"fr": N_("lang.button_fr"), "en": N_("lang.button_en")}
 
 
 def main_menu(t: Translate, *, facilitator: bool) -> ReplyKeyboardMarkup:

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 from telegram.ext import ContextTypes
 
+from bot.i18n import N_
 from bot.services import people
 from bot.services.people import InvitationOutcome
 from handlers import callback_data as cb
 from handlers.commands import set_chat_commands
 from handlers.decorators import Ctx, with_person
 from handlers.keyboards import consent_keyboard, language_keyboard, main_menu
+from handlers.menu import register_action
 
 INVITATION_MESSAGES = {
-    InvitationOutcome.PROMOTED: "invite.promoted",
-    InvitationOutcome.ALREADY_FACILITATOR: "invite.already",
-    InvitationOutcome.EXPIRED: "invite.expired",
-    InvitationOutcome.USED: "invite.used",
-    InvitationOutcome.UNKNOWN: "start.unknown_link",
+    InvitationOutcome.PROMOTED: N_("invite.promoted"),
+    InvitationOutcome.ALREADY_FACILITATOR: N_("invite.already"),
+    InvitationOutcome.EXPIRED: N_("invite.expired"),
+    InvitationOutcome.USED: N_("invite.used"),
+    InvitationOutcome.UNKNOWN: N_("start.unknown_link"),
 }
 
 
-def show_menu(ctx: Ctx, key: str = "menu.here", **params: object) -> None:
+def show_menu(ctx: Ctx, key: str = N_("menu.here"), **params: object) -> None:
     ctx.reply(ctx.t(key, **params), main_menu(ctx.t, facilitator=ctx.person.is_facilitator))
 
 
@@ -80,7 +82,7 @@ async def choose_language(ctx: Ctx) -> None:
     if not ctx.person.has_consented:
         ctx.reply(ctx.t("consent.notice"), consent_keyboard(ctx.t))
         return
-    show_menu(ctx, "lang.changed")
+    show_menu(ctx, N_("lang.changed"))
     refresh_commands(ctx)
 
 
@@ -117,11 +119,15 @@ async def menu(ctx: Ctx) -> None:
     show_menu(ctx)
 
 
+async def show_help(ctx: Ctx) -> None:
+    key = N_("help.facilitator") if ctx.person.is_facilitator else N_("help.participant")
+    show_menu(ctx, key)
+
+
 @with_person()
 async def help_(ctx: Ctx) -> None:
     """/help and the Aide button."""
-    key = "help.facilitator" if ctx.person.is_facilitator else "help.participant"
-    show_menu(ctx, key)
+    await show_help(ctx)
 
 
 @with_person(needs_consent=False)
@@ -130,10 +136,18 @@ async def language(ctx: Ctx) -> None:
     ctx.reply(ctx.t("lang.choose"), language_keyboard(ctx.t))
 
 
-@with_person(facilitator_only=True)
-async def invite(ctx: Ctx) -> None:
-    """/invite: a single-use link that makes its opener a facilitator."""
+async def create_invite(ctx: Ctx) -> None:
     payload = await people.create_invitation(ctx.session, creator=ctx.person, now=ctx.now)
     link = f"https://t.me/{ctx.rt.bot_username}?start={payload}"
     ctx.reply(ctx.t("invite.created"))
     ctx.reply(link)
+
+
+@with_person(facilitator_only=True)
+async def invite(ctx: Ctx) -> None:
+    """/invite: a single-use link that makes its opener a facilitator."""
+    await create_invite(ctx)
+
+
+register_action(N_("menu.help"), show_help)
+register_action(N_("menu.invite"), create_invite)

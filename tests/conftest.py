@@ -76,6 +76,13 @@ def settings(database: Database) -> Settings:
         bot_token=TOKEN,
         database_url=database.url,
         facilitator_ids=frozenset({FACILITATOR_ID}),
+        # The rate limiter has its own tests with a fake clock; here it must not slow down.
+        outbox_rate_per_second=10_000,
+        outbox_private_per_second=10_000,
+        outbox_group_per_minute=100_000,
+        # Quiet hours would hold messages in tests set in the evening; tests opt in.
+        quiet_hours_start="00:00",
+        quiet_hours_end="00:00",
     )
 
 

@@ -88,9 +88,7 @@ async def give_consent(session: AsyncSession, person: Person, *, now: datetime) 
     return True
 
 
-async def mark_reachable(
-    session: AsyncSession, *, telegram_id: int, reachable: bool
-) -> bool:
+async def mark_reachable(session: AsyncSession, *, telegram_id: int, reachable: bool) -> bool:
     """Flag a person (un)reachable, e.g. after a 403; True when a person was changed."""
     result = await session.execute(
         update(Person)

@@ -39,7 +39,9 @@ def test_local_api_server_base_url_gives_the_file_url():
     assert s.telegram_file_base_url == "http://127.0.0.1:8081/file/bot"
 
 
-@pytest.mark.parametrize("token", ["", "abc", "123:short", "notanumber:AAHdqTcvCH1vGWJxfSeofSAs0K5PAL"])
+@pytest.mark.parametrize(
+    "token", ["", "abc", "123:short", "notanumber:AAHdqTcvCH1vGWJxfSeofSAs0K5PAL"]
+)
 def test_bad_token_says_how_to_get_one(monkeypatch, token):
     monkeypatch.setenv("BOT_TOKEN", token)
     with pytest.raises(ConfigError, match="@BotFather"):

@@ -37,7 +37,11 @@ async def test_naive_datetimes_are_refused(database):
             now = datetime(2026, 1, 1)
             session.add(
                 Person(
-                    telegram_id=2, display_name="B", language="fr", created_at=now, last_seen_at=now
+                    telegram_id=2,
+                    display_name="B",
+                    language="fr",
+                    created_at=now,
+                    last_seen_at=now,
                 )
             )
 

@@ -1,0 +1,347 @@
+"""Facilitators' announcements: audiences, scheduling, delivery reports, replies."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import (
+    Broadcast,
+    BroadcastState,
+    ContentType,
+    OutboxMessage,
+    OutboxState,
+    Person,
+)
+from bot.services import outbox
+from bot.services.outbox import Outgoing
+
+ANNOUNCEMENT_KIND = "announcement"
+REPLY_KIND = "announcement_reply"
+# A little slack so that "now" chosen a moment ago is not "in the past" at confirmation.
+PAST_TOLERANCE = timedelta(minutes=1)
+
+
+class Audience(enum.StrEnum):
+    EVERYONE = "all"
+    FRENCH = "fr"
+    ENGLISH = "en"
+    NEXT_SESSION = "next"  # answered yes or maybe to the next session
+
+
+AudienceProvider = Callable[[AsyncSession, datetime], Awaitable[Sequence[Person]]]
+
+
+async def _consented(session: AsyncSession, *conditions: object) -> list[Person]:
+    rows = await session.scalars(
+        select(Person)
+        .where(Person.consent_at.is_not(None), *conditions)  # type: ignore[arg-type]
+        .order_by(Person.id)
+    )
+    return list(rows)
+
+
+async def _everyone(session: AsyncSession, now: datetime) -> Sequence[Person]:
+    return await _consented(session)
+
+
+async def _french(session: AsyncSession, now: datetime) -> Sequence[Person]:
+    return await _consented(session, Person.language == "fr")
+
+
+async def _english(session: AsyncSession, now: datetime) -> Sequence[Person]:
+    return await _consented(session, Person.language == "en")
+
+
+# The calendar adds NEXT_SESSION once sessions exist.
+AUDIENCES: dict[str, AudienceProvider] = {
+    Audience.EVERYONE: _everyone,
+    Audience.FRENCH: _french,
+    Audience.ENGLISH: _english,
+}
+
+
+def register_audience(name: str, provider: AudienceProvider) -> None:
+    AUDIENCES[name] = provider
+
+
+async def audience_people(session: AsyncSession, audience: str, now: datetime) -> list[Person]:
+    provider = AUDIENCES.get(audience)
+    if provider is None:
+        raise ValueError(f"unknown audience {audience!r}")
+    return list(await provider(session, now))
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the facilitator wants to send; `parts` holds a text split in several messages."""
+
+    content_type: str
+    parts: tuple[str, ...] = ()
+    file_id: str | None = None
+
+    @property
+    def caption(self) -> str | None:
+        return self.parts[0] if self.parts else None
+
+
+class BroadcastError(ValueError):
+    pass
+
+
+class EmptyAudience(BroadcastError):
+    pass
+
+
+class InThePast(BroadcastError):
+    pass
+
+
+def split_text(text: str, limit: int = outbox.TEXT_LIMIT) -> list[str]:
+    """Cut a long text into messages at paragraph, line, sentence or word boundaries."""
+    text = text.strip()
+    parts: list[str] = []
+    while len(text) > limit:
+        window = text[:limit]
+        cut = -1
+        for pattern in (r"\n\s*\n", r"\n", r"[.!?…]\s", r"\s"):
+            matches = list(re.finditer(pattern, window))
+            if matches and matches[-1].end() > limit // 3:
+                cut = matches[-1].end()
+                break
+        if cut <= 0:
+            cut = limit
+        parts.append(text[:cut].strip())
+        text = text[cut:].strip()
+    if text:
+        parts.append(text)
+    return parts
+
+
+def _outgoing(broadcast: Broadcast, person: Person, draft: Draft) -> list[Outgoing]:
+    common = {
+        "chat_id": person.telegram_id,
+        "person_id": person.id,
+        "kind": ANNOUNCEMENT_KIND,
+        "urgent": broadcast.urgent,
+        "broadcast_id": broadcast.id,
+        "reachable": person.reachable,
+        "priority": 50,
+    }
+    if draft.content_type != ContentType.TEXT:
+        return [
+            Outgoing(
+                dedupe_key=f"bc:{broadcast.id}:{person.id}:0",
+                content_type=draft.content_type,
+                file_id=draft.file_id,
+                text=draft.caption,
+                **common,  # type: ignore[arg-type]
+            )
+        ]
+    return [
+        Outgoing(dedupe_key=f"bc:{broadcast.id}:{person.id}:{i}", text=part, **common)  # type: ignore[arg-type]
+        for i, part in enumerate(draft.parts)
+    ]
+
+
+def draft_of(broadcast: Broadcast) -> Draft:
+    parts = tuple(p for p in (broadcast.text or "").split("\x1e") if p)
+    return Draft(broadcast.content_type, parts, broadcast.file_id)
+
+
+async def create_broadcast(
+    session: AsyncSession,
+    *,
+    creator: Person,
+    draft: Draft,
+    audience: str,
+    send_at: datetime,
+    urgent: bool,
+    request_key: str,
+    report_chat_id: int,
+    now: datetime,
+) -> tuple[Broadcast, bool]:
+    """Create (and, when due, start) an announcement; idempotent on `request_key`.
+
+    Returns the broadcast and whether it was created now (False: a double tap).
+    """
+    if not creator.is_facilitator:
+        raise PermissionError("only facilitators make announcements")
+    existing = await session.scalar(select(Broadcast).where(Broadcast.request_key == request_key))
+    if existing is not None:
+        return existing, False
+    for part in draft.parts or ("",):
+        outbox.check_length(part, draft.content_type)
+    if send_at < now - PAST_TOLERANCE:
+        raise InThePast(send_at.isoformat())
+    if not await audience_people(session, audience, now):
+        raise EmptyAudience(audience)
+    broadcast = Broadcast(
+        created_by_id=creator.id,
+        content_type=draft.content_type,
+        # Parts of a split text, separated by the ASCII record separator.
+        text="\x1e".join(draft.parts) if draft.parts else None,
+        file_id=draft.file_id,
+        audience=audience,
+        urgent=urgent,
+        send_at=max(send_at, now),
+        state=BroadcastState.SCHEDULED,
+        request_key=request_key,
+        report_chat_id=report_chat_id,
+        created_at=now,
+    )
+    session.add(broadcast)
+    await session.flush()
+    if broadcast.send_at <= now:
+        await start_broadcast(session, broadcast, now=now)
+    return broadcast, True
+
+
+async def start_broadcast(session: AsyncSession, broadcast: Broadcast, *, now: datetime) -> int:
+    """Write one outbox row per person (and per part); the audience is taken now."""
+    people_ = await audience_people(session, broadcast.audience, now)
+    draft = draft_of(broadcast)
+    messages = [m for person in people_ for m in _outgoing(broadcast, person, draft)]
+    added = await outbox.enqueue_many(session, messages, now=now)
+    broadcast.state = BroadcastState.SENDING
+    broadcast.started_at = now
+    return added
+
+
+async def start_due(session: AsyncSession, *, now: datetime) -> list[int]:
+    """Start scheduled announcements whose time has come."""
+    due = list(
+        await session.scalars(
+            select(Broadcast)
+            .where(Broadcast.state == BroadcastState.SCHEDULED, Broadcast.send_at <= now)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for broadcast in due:
+        await start_broadcast(session, broadcast, now=now)
+    return [b.id for b in due]
+
+
+async def cancel_scheduled(
+    session: AsyncSession, *, broadcast_id: int, person: Person, now: datetime
+) -> bool:
+    """Cancel an announcement that has not started; False when it is too late."""
+    if not person.is_facilitator:
+        raise PermissionError("only facilitators cancel announcements")
+    broadcast = await session.get(Broadcast, broadcast_id, with_for_update=True)
+    if broadcast is None or broadcast.state != BroadcastState.SCHEDULED:
+        return False
+    broadcast.state = BroadcastState.CANCELLED
+    broadcast.finished_at = now
+    return True
+
+
+async def scheduled(session: AsyncSession) -> list[Broadcast]:
+    rows = await session.scalars(
+        select(Broadcast)
+        .where(Broadcast.state == BroadcastState.SCHEDULED)
+        .order_by(Broadcast.send_at)
+    )
+    return list(rows)
+
+
+@dataclass(frozen=True)
+class Report:
+    broadcast_id: int
+    total: int
+    sent: int
+    waiting: int
+    unreachable: int
+    failed: int
+    unreachable_names: list[str] = field(default_factory=list)
+    failed_names: list[str] = field(default_factory=list)
+
+    @property
+    def done(self) -> bool:
+        return self.waiting == 0
+
+
+async def report(session: AsyncSession, broadcast_id: int) -> Report:
+    """Delivery figures per person (a split text counts once per person)."""
+    rows = (
+        await session.execute(
+            select(OutboxMessage.person_id, OutboxMessage.state, Person.display_name)
+            .join(Person, Person.id == OutboxMessage.person_id, isouter=True)
+            .where(OutboxMessage.broadcast_id == broadcast_id)
+        )
+    ).all()
+    per_person: dict[object, tuple[set[str], str]] = {}
+    for person_id, state, name in rows:
+        states, _ = per_person.setdefault(person_id, (set(), name or "?"))
+        states.add(state)
+    sent = waiting = unreachable = failed = 0
+    unreachable_names: list[str] = []
+    failed_names: list[str] = []
+    for states, name in per_person.values():
+        if states & {OutboxState.PENDING, OutboxState.SENDING}:
+            waiting += 1
+        elif OutboxState.UNREACHABLE in states:
+            unreachable += 1
+            unreachable_names.append(name)
+        elif states & {OutboxState.FAILED, OutboxState.EXPIRED}:
+            failed += 1
+            failed_names.append(name)
+        else:
+            sent += 1
+    return Report(
+        broadcast_id=broadcast_id,
+        total=len(per_person),
+        sent=sent,
+        waiting=waiting,
+        unreachable=unreachable,
+        failed=failed,
+        unreachable_names=sorted(unreachable_names),
+        failed_names=sorted(failed_names),
+    )
+
+
+async def active(session: AsyncSession) -> list[Broadcast]:
+    rows = await session.scalars(
+        select(Broadcast).where(Broadcast.state == BroadcastState.SENDING).order_by(Broadcast.id)
+    )
+    return list(rows)
+
+
+async def finish(session: AsyncSession, broadcast: Broadcast, *, now: datetime) -> None:
+    broadcast.state = BroadcastState.DONE
+    broadcast.finished_at = now
+
+
+async def announcement_replied_to(
+    session: AsyncSession, *, chat_id: int, telegram_message_id: int
+) -> OutboxMessage | None:
+    """The announcement a participant's reply quotes, if it is one."""
+    return await session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.telegram_message_id == telegram_message_id,
+            OutboxMessage.kind == ANNOUNCEMENT_KIND,
+        )
+    )
+
+
+async def count_audience(session: AsyncSession, audience: str, now: datetime) -> int:
+    return len(await audience_people(session, audience, now))
+
+
+async def pending_count(session: AsyncSession, broadcast_id: int) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).where(
+                OutboxMessage.broadcast_id == broadcast_id,
+                OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING]),
+            )
+        )
+        or 0
+    )

@@ -1,0 +1,1 @@
+"""Jobs on PTB's JobQueue (APScheduler) and the delivery outbox sender."""

@@ -1,0 +1,97 @@
+"""Catalogues: complete in French and English, same placeholders, every key used exists."""
+
+from __future__ import annotations
+
+import string
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from bot.i18n import LANGUAGES, LOCALES_DIR, Translator, domains, normalize_language
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYWORDS = {"t": None, "N_": None}
+
+
+def _catalog(lang: str, domain: str) -> dict[str, str]:
+    with (LOCALES_DIR / lang / "LC_MESSAGES" / f"{domain}.po").open("rb") as fh:
+        catalog = read_po(fh, locale=lang)
+    return {str(m.id): str(m.string) for m in catalog if m.id}
+
+
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def _used_keys() -> set[str]:
+    keys: set[str] = set()
+    for package in ("bot", "handlers", "scheduler"):
+        for _file, _line, message, _comments, _ctx in extract_from_dir(
+            ROOT / package,
+            method_map=[("**.py", "python")],
+            keywords=KEYWORDS,
+        ):
+            if isinstance(message, str):
+                keys.add(message)
+    return keys
+
+
+@pytest.mark.parametrize("domain", domains())
+def test_every_message_is_translated_in_both_languages(domain):
+    catalogs = {lang: _catalog(lang, domain) for lang in LANGUAGES}
+    fr, en = catalogs["fr"], catalogs["en"]
+    assert set(fr) == set(en), f"keys differ: {sorted(set(fr) ^ set(en))}"
+    missing = [
+        (lang, key) for lang, cat in catalogs.items() for key, text in cat.items() if not text
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("domain", domains())
+def test_placeholders_match_between_languages(domain):
+    fr, en = _catalog("fr", domain), _catalog("en", domain)
+    different = {k: (_placeholders(fr[k]), _placeholders(en[k])) for k in fr}
+    assert {k: v for k, v in different.items() if v[0] != v[1]} == {}
+
+
+def test_every_key_used_in_the_code_exists_and_none_is_stale():
+    translator = Translator()
+    used = _used_keys()
+    assert used, "the extractor found no message keys"
+    for lang in LANGUAGES:
+        assert sorted(used - translator.keys(lang)) == [], f"missing in {lang}"
+    stale = translator.keys("fr") - used - {"fmt.datetime", "fmt.date", "fmt.time"}
+    assert sorted(stale) == []
+
+
+def test_keys_belong_to_one_domain_only():
+    seen: dict[str, str] = {}
+    for domain in domains():
+        for key in _catalog("fr", domain):
+            assert key not in seen, f"{key} in {seen.get(key)} and {domain}"
+            seen[key] = domain
+
+
+def test_dates_are_written_in_words_per_language():
+    translator = Translator()
+    moment = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
+    paris = ZoneInfo("Europe/Paris")
+    assert translator.format_datetime(moment, "fr", paris) == "mardi 1 décembre à 14:00"
+    assert translator.format_datetime(moment, "en", paris) == "Tuesday 1 December at 14:00"
+
+
+def test_missing_key_falls_back_to_french_then_to_the_key():
+    translator = Translator()
+    assert translator.t("no.such.key", "en") == "no.such.key"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [("fr", "fr"), ("fr-FR", "fr"), ("en-GB", "en"), ("de", "fr"), (None, "fr"), ("", "fr")],
+)
+def test_language_guess_from_telegram(code, expected):
+    assert normalize_language(code) == expected
