@@ -13,8 +13,8 @@ from telegram.ext import (
 )
 
 from bot.i18n import Translator
+from handlers import announce, fallback, onboarding, router
 from handlers import callback_data as cb
-from handlers import fallback, onboarding, router
 from handlers.errors import on_error
 
 # Only new messages in private chats: edited messages, groups and channels are ignored
@@ -37,12 +37,15 @@ def register(app: Application, translator: Translator) -> None:  # type: ignore[
 
     app.add_handler(CommandHandler(["annuler", "cancel"], router.cancel, filters=PRIVATE))
 
-    # 3. Typed text and files: menu buttons, answers a conversation waits for, replies.
+    # 3. Capabilities (their commands and buttons).
+    announce.register(app)
+
+    # 4. Typed text and files: menu buttons, answers a conversation waits for, replies.
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
     app.add_handler(MessageHandler(PRIVATE & filters.TEXT, router.on_text))
     app.add_handler(MessageHandler(PRIVATE & ~filters.TEXT, router.on_media))
 
-    # 4. Fallbacks, last: anything nobody else took gets a kind answer.
+    # 5. Fallbacks, last: anything nobody else took gets a kind answer.
     app.add_handler(CallbackQueryHandler(fallback.stale_button))
     app.add_handler(
         ChatMemberHandler(fallback.private_membership, ChatMemberHandler.MY_CHAT_MEMBER)

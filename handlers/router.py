@@ -34,6 +34,12 @@ def expect(ctx: Ctx, name: str) -> None:
         ctx.context.user_data[AWAITING] = name
 
 
+def stop_expecting(ctx: Ctx) -> None:
+    """The conversation goes on with buttons only."""
+    if ctx.context.user_data is not None:
+        ctx.context.user_data.pop(AWAITING, None)
+
+
 def awaiting(ctx: Ctx) -> str | None:
     data = ctx.context.user_data
     value = data.get(AWAITING) if data is not None else None

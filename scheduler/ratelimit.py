@@ -36,13 +36,14 @@ class _Slot:
 
     def reserve(self, now: float) -> float:
         """Reserve the next slot; return how long to wait for it."""
-        earliest = now - (self.burst - 1) * self.interval
-        start = max(self.next_free, earliest)
-        self.next_free = start + self.interval
-        return max(0.0, start - now)
+        theoretical = max(self.next_free, now)
+        wait = max(0.0, theoretical - now - (self.burst - 1) * self.interval)
+        self.next_free = theoretical + self.interval
+        return wait
 
     def pause_until(self, moment: float) -> None:
-        self.next_free = max(self.next_free, moment)
+        """Nothing may start before `moment`, burst or not."""
+        self.next_free = max(self.next_free, moment + (self.burst - 1) * self.interval)
 
 
 @dataclass(frozen=True)

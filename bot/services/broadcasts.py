@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import Translator
 from bot.models import (
     Broadcast,
     BroadcastState,
@@ -24,6 +25,10 @@ from bot.services.outbox import Outgoing
 
 ANNOUNCEMENT_KIND = "announcement"
 REPLY_KIND = "announcement_reply"
+REPORT_KIND = "broadcast_report"
+SUMMARY_KIND = "broadcast_summary"
+# A forwarded reply keeps this much of the participant's text (Telegram's limit is 4096).
+REPLY_EXCERPT = 3000
 # A little slack so that "now" chosen a moment ago is not "in the past" at confirmation.
 PAST_TOLERANCE = timedelta(minutes=1)
 
@@ -71,11 +76,14 @@ def register_audience(name: str, provider: AudienceProvider) -> None:
     AUDIENCES[name] = provider
 
 
-async def audience_people(session: AsyncSession, audience: str, now: datetime) -> list[Person]:
+async def audience_people(
+    session: AsyncSession, audience: str, now: datetime, *, exclude_id: int | None = None
+) -> list[Person]:
+    """The people an audience names; the author does not receive their own announcement."""
     provider = AUDIENCES.get(audience)
     if provider is None:
         raise ValueError(f"unknown audience {audience!r}")
-    return list(await provider(session, now))
+    return [p for p in await provider(session, now) if p.id != exclude_id]
 
 
 @dataclass(frozen=True)
@@ -166,6 +174,7 @@ async def create_broadcast(
     request_key: str,
     report_chat_id: int,
     now: datetime,
+    translator: Translator,
 ) -> tuple[Broadcast, bool]:
     """Create (and, when due, start) an announcement; idempotent on `request_key`.
 
@@ -180,7 +189,7 @@ async def create_broadcast(
         outbox.check_length(part, draft.content_type)
     if send_at < now - PAST_TOLERANCE:
         raise InThePast(send_at.isoformat())
-    if not await audience_people(session, audience, now):
+    if not await audience_people(session, audience, now, exclude_id=creator.id):
         raise EmptyAudience(audience)
     broadcast = Broadcast(
         created_by_id=creator.id,
@@ -199,22 +208,147 @@ async def create_broadcast(
     session.add(broadcast)
     await session.flush()
     if broadcast.send_at <= now:
-        await start_broadcast(session, broadcast, now=now)
+        await start_broadcast(session, broadcast, now=now, translator=translator)
     return broadcast, True
 
 
-async def start_broadcast(session: AsyncSession, broadcast: Broadcast, *, now: datetime) -> int:
-    """Write one outbox row per person (and per part); the audience is taken now."""
-    people_ = await audience_people(session, broadcast.audience, now)
+async def by_request_key(session: AsyncSession, request_key: str) -> Broadcast | None:
+    return await session.scalar(select(Broadcast).where(Broadcast.request_key == request_key))
+
+
+async def _author(session: AsyncSession, broadcast: Broadcast) -> Person | None:
+    if broadcast.created_by_id is None:
+        return None
+    return await session.get(Person, broadcast.created_by_id)
+
+
+async def start_broadcast(
+    session: AsyncSession, broadcast: Broadcast, *, now: datetime, translator: Translator
+) -> int:
+    """Write one outbox row per person (and per part), and the author's report message.
+
+    The audience is taken at this moment, so a scheduled announcement reaches the
+    people who are in the group when it starts.
+    """
+    people_ = await audience_people(
+        session, broadcast.audience, now, exclude_id=broadcast.created_by_id
+    )
     draft = draft_of(broadcast)
     messages = [m for person in people_ for m in _outgoing(broadcast, person, draft)]
     added = await outbox.enqueue_many(session, messages, now=now)
     broadcast.state = BroadcastState.SENDING
     broadcast.started_at = now
+    author = await _author(session, broadcast)
+    if broadcast.report_chat_id is not None:
+        lang = author.language if author else "fr"
+        text = render_report(translator, lang, await report(session, broadcast.id), final=False)
+        broadcast.report_text = text
+        await outbox.enqueue(
+            session,
+            Outgoing(
+                chat_id=broadcast.report_chat_id,
+                person_id=author.id if author else None,
+                kind=REPORT_KIND,
+                dedupe_key=f"bc-report:{broadcast.id}",
+                text=text,
+                priority=0,
+                urgent=True,  # the author is waiting for it
+            ),
+            now=now,
+        )
     return added
 
 
-async def start_due(session: AsyncSession, *, now: datetime) -> list[int]:
+async def author_language(session: AsyncSession, broadcast: Broadcast) -> str:
+    author = await _author(session, broadcast)
+    return author.language if author else "fr"
+
+
+def render_report(translator: Translator, lang: str, figures: Report, *, final: bool) -> str:
+    """The delivery report the author sees (edited while sending goes on)."""
+    t = translator.t
+    lines = [
+        t("report.final_title", lang) if final else t("report.title", lang),
+        t("report.sent", lang, sent=figures.sent, total=figures.total),
+        t("report.waiting", lang, count=figures.waiting),
+        t("report.unreachable", lang, count=figures.unreachable),
+        t("report.failed", lang, count=figures.failed),
+    ]
+    if final and figures.unreachable_names:
+        lines.append("")
+        lines.append(t("report.call_them", lang, names=", ".join(figures.unreachable_names)))
+    if final and figures.failed_names:
+        lines.append(t("report.failed_names", lang, names=", ".join(figures.failed_names)))
+    return "\n".join(lines)
+
+
+async def report_row(session: AsyncSession, broadcast_id: int) -> OutboxMessage | None:
+    return await session.scalar(
+        select(OutboxMessage).where(OutboxMessage.dedupe_key == f"bc-report:{broadcast_id}")
+    )
+
+
+async def finish(
+    session: AsyncSession, broadcast: Broadcast, *, now: datetime, translator: Translator
+) -> Report:
+    """Close a finished announcement and tell its author, naming who could not be reached."""
+    figures = await report(session, broadcast.id)
+    broadcast.state = BroadcastState.DONE
+    broadcast.finished_at = now
+    author = await _author(session, broadcast)
+    if author is not None and broadcast.report_chat_id is not None:
+        await outbox.enqueue(
+            session,
+            Outgoing(
+                chat_id=broadcast.report_chat_id,
+                person_id=author.id,
+                kind=SUMMARY_KIND,
+                dedupe_key=f"bc-done:{broadcast.id}",
+                text=render_report(translator, author.language, figures, final=True),
+                priority=0,
+                urgent=True,
+            ),
+            now=now,
+        )
+    return figures
+
+
+def preview_text(broadcast: Broadcast, length: int = 60) -> str:
+    text = (broadcast.text or "").replace("\x1e", " ").strip()
+    icon = {"photo": "📷 ", "voice": "🎤 ", "document": "📄 "}.get(broadcast.content_type, "")
+    return icon + (text[: length - 1] + "…" if len(text) > length else text)
+
+
+async def forward_reply(
+    session: AsyncSession,
+    *,
+    sender: Person,
+    text: str,
+    message_id: int,
+    now: datetime,
+    translator: Translator,
+) -> int:
+    """A participant replied to an announcement: tell every facilitator, with their name."""
+    excerpt = text if len(text) <= REPLY_EXCERPT else text[: REPLY_EXCERPT - 1] + "…"
+    facilitators = await _consented(session, Person.role == "facilitator")
+    messages = [
+        Outgoing(
+            chat_id=f.telegram_id,
+            person_id=f.id,
+            kind=REPLY_KIND,
+            dedupe_key=f"reply:{sender.telegram_id}:{message_id}:{f.id}",
+            text=translator.t(
+                "report.reply_forward", f.language, name=sender.display_name, text=excerpt
+            ),
+            reachable=f.reachable,
+        )
+        for f in facilitators
+        if f.id != sender.id
+    ]
+    return await outbox.enqueue_many(session, messages, now=now)
+
+
+async def start_due(session: AsyncSession, *, now: datetime, translator: Translator) -> list[int]:
     """Start scheduled announcements whose time has come."""
     due = list(
         await session.scalars(
@@ -224,7 +358,7 @@ async def start_due(session: AsyncSession, *, now: datetime) -> list[int]:
         )
     )
     for broadcast in due:
-        await start_broadcast(session, broadcast, now=now)
+        await start_broadcast(session, broadcast, now=now, translator=translator)
     return [b.id for b in due]
 
 
@@ -313,11 +447,6 @@ async def active(session: AsyncSession) -> list[Broadcast]:
     return list(rows)
 
 
-async def finish(session: AsyncSession, broadcast: Broadcast, *, now: datetime) -> None:
-    broadcast.state = BroadcastState.DONE
-    broadcast.finished_at = now
-
-
 async def announcement_replied_to(
     session: AsyncSession, *, chat_id: int, telegram_message_id: int
 ) -> OutboxMessage | None:
@@ -331,8 +460,10 @@ async def announcement_replied_to(
     )
 
 
-async def count_audience(session: AsyncSession, audience: str, now: datetime) -> int:
-    return len(await audience_people(session, audience, now))
+async def count_audience(
+    session: AsyncSession, audience: str, now: datetime, *, exclude_id: int | None = None
+) -> int:
+    return len(await audience_people(session, audience, now, exclude_id=exclude_id))
 
 
 async def pending_count(session: AsyncSession, broadcast_id: int) -> int:

@@ -370,17 +370,12 @@ class OutboxOverview:
 async def overview(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> OutboxOverview:
     """Outbox state at a glance: waiting, sent today, failed today, unreachable people."""
     local_midnight = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
-    counts = dict(
-        (
-            await session.execute(
-                select(OutboxMessage.state, func.count())
-                .where(OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING]))
-                .group_by(OutboxMessage.state)
-            )
-        )
-        .tuples()
-        .all()
+    state_counts = await session.execute(
+        select(OutboxMessage.state, func.count())
+        .where(OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING]))
+        .group_by(OutboxMessage.state)
     )
+    counts = {state: int(n) for state, n in state_counts.all()}
     sent_today = await session.scalar(
         select(func.count()).where(
             OutboxMessage.state == OutboxState.SENT, OutboxMessage.sent_at >= local_midnight

@@ -58,16 +58,6 @@ _NOT_MODIFIED = (
     "exactly the same as a current content and reply markup of the message"
 )
 _QUERY_INVALID = "query is too old and response timeout expired or query ID is invalid"
-_MEDIA_KINDS = (
-    "photo",
-    "voice",
-    "document",
-    "audio",
-    "video",
-    "animation",
-    "sticker",
-    "video_note",
-)
 
 
 def is_send_method(method: str) -> bool:
@@ -313,6 +303,7 @@ class FakeTelegram:
         group_per_minute: int = 20,
         spec: ApiSpec | None = None,
         timeout_delay: float = 6.0,
+        privacy_mode: bool = True,
     ) -> None:
         self.token = token
         self.bot_id = bot_id
@@ -326,6 +317,8 @@ class FakeTelegram:
         self.spec = spec or load_spec()
         # Server mode: how long an injected timeout holds the response back.
         self.timeout_delay = timeout_delay
+        # Group privacy (BotFather default): non-admin bots only see messages meant for them.
+        self.privacy_mode = privacy_mode
 
         self.violations: list[Violation] = []
         self.requests: list[RequestRecord] = []
@@ -366,7 +359,7 @@ class FakeTelegram:
             "first_name": self.bot_first_name,
             "username": self.bot_username,
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
+            "can_read_all_group_messages": not self.privacy_mode,
             "supports_inline_queries": False,
             "can_connect_to_business": False,
             "has_main_web_app": False,
@@ -755,7 +748,8 @@ class FakeTelegram:
             raise AssertionError(f"fake built an invalid update: {problems}")
         self.updates_sent.append(update)
         if self._sink is None:
-            self._queue.append(update)
+            if kind in self._allowed:  # Telegram never creates updates the bot did not allow
+                self._queue.append(update)
             self._notify()
             return []
         start = len(self._activity)
@@ -850,11 +844,15 @@ class FakeTelegram:
         if entities is not None or not parse_mode:
             return strip_text(text, list(entities or []))
         try:
-            return strip_text(*parse(text, parse_mode))
+            plain, parsed = strip_text(*parse(text, parse_mode))
         except (EntityParseError, ValueError) as exc:  # already rejected by the spec check
             raise ApiError(
                 400, f"Bad Request: can't parse entities: {exc}", violation=True
             ) from exc
+        for entity in parsed:  # tg://user?id= links mention the full user, as on Telegram
+            if entity["type"] == "text_mention" and entity["user"]["id"] in self.users:
+                entity["user"] = self.users[entity["user"]["id"]].to_dict()
+        return plain, parsed
 
     def _apply_markup(
         self, chat: ChatState, values: Mapping[str, Any]
@@ -1102,10 +1100,11 @@ class FakeTelegram:
         deadline = loop.time() + timeout
         while True:
             if generation != self._poll_generation:
+                # Grace period: a poll whose client just hung up (bot restarting) is cancelled
+                # by the server meanwhile and is not a real conflict.
+                await asyncio.sleep(0.1)
                 self.stats.poll_conflicts += 1
                 raise ApiError(409, _CONFLICT_POLL)
-            # Telegram never creates updates of types that are not allowed.
-            self._queue = [u for u in self._queue if _update_kind(u) in self._allowed]
             if self._queue or loop.time() >= deadline:
                 return self._queue[:limit]
             await self._wait_change(deadline - loop.time())
@@ -1534,8 +1533,23 @@ class FakeTelegram:
         self, chat: ChatState, user: FakeUser, kind: str, **kw: Any
     ) -> list[StoredMessage]:
         msg = self._user_message(chat, user, kind, **kw)
+        if chat.type != "private" and not self._bot_sees(chat, msg):
+            return []
         update_kind = "channel_post" if chat.type == "channel" else "message"
         return await self.deliver(update_kind, self.message_dict(msg), chat.id)
+
+    def _bot_sees(self, chat: ChatState, msg: StoredMessage) -> bool:
+        """Whether Telegram would deliver a group message to the bot (privacy mode)."""
+        if chat.bot_status in ("left", "kicked"):
+            return False
+        if not self.privacy_mode or chat.bot_status in ("administrator", "creator"):
+            return True
+        text = msg.text or msg.caption or ""
+        if text.startswith("/"):
+            command = text.split(maxsplit=1)[0]
+            return "@" not in command or command.endswith(f"@{self.bot_username}")
+        replied = chat.find(msg.reply_to_message_id) if msg.reply_to_message_id else None
+        return (replied is not None and replied.from_bot) or f"@{self.bot_username}" in text
 
     async def _tap(
         self, chat: ChatState, user: FakeUser, button_text: str, message_id: int | None = None
@@ -1846,8 +1860,15 @@ class FakeGroup(_ChatView):
         self.chat.bot_status = "administrator" if admin else "member"
 
     async def send(self, user: FakeUser, text: str) -> list[StoredMessage]:
-        """``user`` posts ``text`` in the group."""
+        """``user`` posts ``text``; with privacy mode only commands, replies to the bot and
+        mentions reach a non-admin bot (others return [] without an update)."""
         return await self.fake._post_user(self.chat, user, "text", text=text)
+
+    async def reply_to(self, user: FakeUser, message_id: int, text: str) -> list[StoredMessage]:
+        """``user`` replies to message ``message_id`` of the group."""
+        if self.chat.find(message_id) is None:
+            raise AssertionError(f"no message {message_id} in chat {self.id}")
+        return await self.fake._post_user(self.chat, user, "text", text=text, reply_to=message_id)
 
     async def tap(self, user: FakeUser, button_text: str) -> list[StoredMessage]:
         """``user`` taps a button (see FakeUser.tap)."""
@@ -1911,10 +1932,6 @@ class FakeChannel(_ChatView):
 def _resolve(fut: asyncio.Future[None]) -> None:
     if not fut.done():
         fut.set_result(None)
-
-
-def _update_kind(update: Mapping[str, Any]) -> str:
-    return next(k for k in update if k != "update_id")
 
 
 def _scope_key(scope: Mapping[str, Any] | None) -> str:

@@ -279,6 +279,7 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
     out = _Builder()
     stack: list[tuple[str, int, int]] = []  # (kind, utf16 start, byte offset of marker)
     quote: list[Any] | None = None  # [start, expandable]
+    language = ""  # of the open pre block
     i, n = 0, len(text)
     line_start = True
 
@@ -320,7 +321,7 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
         if top in ("code", "pre"):
             if top == "pre" and text.startswith("```", i):
                 kind, start, _ = stack.pop()
-                out.entity("pre", start)
+                out.entity("pre", start, **({"language": language} if language else {}))
                 i += 3
             elif top == "code" and ch == "`":
                 toggle("code", 1)
@@ -338,7 +339,9 @@ def parse_markdown_v2(text: str) -> tuple[str, list[dict[str, Any]]]:
                 stack.append(("pre", out.offset, _byte_offset(text, i)))
                 i += 3
                 nl = text.find("\n", i)
+                language = ""
                 if nl > i and re.fullmatch(r"[\w+#-]+", text[i:nl]):
+                    language = text[i:nl]
                     i = nl + 1  # language line
             else:
                 toggle("code", 1)

@@ -127,14 +127,25 @@ class LoopbackServer:
         if path.startswith("/_fake/"):
             response = await self._control(method, path, body)
         else:
+            task = asyncio.ensure_future(dispatch(self.fake, method, path, headers, body, query))
             try:
-                response = await dispatch(self.fake, method, path, headers, body, query)
+                # Like Telegram, forget a request (e.g. a long poll) whose client hung up, so
+                # that the next getUpdates is not reported as a conflict.
+                while not (await asyncio.wait({task}, timeout=0.05))[0]:
+                    if reader.at_eof():
+                        return False
+                response = task.result()
             except SimulatedTimeout as exc:
                 # Hold the response past the client's read timeout, then drop the connection.
                 await asyncio.sleep(
                     exc.delay if exc.delay is not None else self.fake.timeout_delay
                 )
                 return False
+            finally:
+                if not task.done():
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
         await self._write(writer, response, keep_alive)
         return keep_alive
 

@@ -22,6 +22,12 @@ _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 _URL_RE = re.compile(r"(https?|tg)://\S+", re.IGNORECASE)
 # Keyboard button fields that do not count as the button's "action".
 _BUTTON_DECOR = frozenset({"text", "icon_custom_emoji_id", "style"})
+# PTB's ExtBot fills these from telegram.ext.Defaults into *every* message method, even where
+# the Bot API has no such parameter (sendSticker, editMessageReplyMarkup, ...). Telegram ignores
+# them, and the bot author cannot avoid them, so they are not reported as unknown.
+PTB_DEFAULTS = frozenset(
+    {"parse_mode", "disable_notification", "protect_content", "link_preview_options"}
+)
 PARSE_MODES = frozenset({"html", "markdown", "markdownv2"})
 CHAT_ACTIONS = frozenset(
     {
@@ -133,7 +139,7 @@ class ApiSpec:
         values: dict[str, Any] = {}
         problems: list[str] = []
         for name in params:
-            if name not in fields:
+            if name not in fields and name not in PTB_DEFAULTS:
                 problems.append(f"unknown parameter {name!r} for method {method}")
         for name, fs in fields.items():
             if name in params:

@@ -22,6 +22,7 @@ from telegram import (
 )
 from telegram.error import (
     BadRequest,
+    Conflict,
     EndPointNotFound,
     Forbidden,
     InvalidToken,
@@ -341,6 +342,13 @@ async def test_polling_get_updates_returns_queued_update(tg: FakeTelegram) -> No
         updates = await asyncio.wait_for(poll, 1)
         assert [u.message.text for u in updates if u.message] == ["hi"]
         assert await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0) == ()
+        # A second poller (two bot instances) terminates the first one, as on Telegram.
+        first = asyncio.create_task(bot.get_updates(timeout=5))
+        await asyncio.sleep(0.01)
+        assert await bot.get_updates(timeout=0) == ()
+        with pytest.raises(Conflict):
+            await asyncio.wait_for(first, 1)
+        assert tg.stats.poll_conflicts == 1
         assert tg.pending_updates == []
 
 
@@ -455,6 +463,9 @@ async def test_group_flood_limit_and_membership() -> None:
 
         fake.set_update_sink(sink)
         await group.send(bob, "/agenda@miroir_test_bot")
+        await group.send(bob, "bonjour")  # privacy mode: plain chatter never reaches the bot
+        await group.send(bob, "/help@other_bot")
+        assert len(received) == 1
         await group.remove_bot(bob)
         assert received[-1]["my_chat_member"]["new_chat_member"]["status"] == "left"
         clock.t += 120
@@ -514,6 +525,9 @@ async def test_loopback_server_with_concurrent_long_poll(tg: FakeTelegram) -> No
             tg.fail_next(403, method="sendMessage")
             with pytest.raises(Forbidden):
                 await bot.send_message(42, "x")
+            tg.timeout_next("sendMessage", delay=0.5)  # held past the client's read timeout
+            with pytest.raises(TimedOut):
+                await bot.send_message(42, "x", read_timeout=0.05)
         async with httpx.AsyncClient() as client:
             state = (await client.get(f"{srv.url}/_fake/state")).json()
     assert state["chats"]["42"][0]["text"] == "c"

@@ -1,0 +1,58 @@
+"""Announcements over time: start the scheduled ones, keep the reports up to date."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ContextTypes, ExtBot
+
+from bot.runtime import Runtime
+from bot.services import broadcasts
+from scheduler.jobs import runtime_of
+
+log = logging.getLogger(__name__)
+
+# The report message is edited at most once per tick.
+REPORT_EVERY_SECONDS = 3.0
+
+
+async def tick(rt: Runtime, bot: ExtBot[Any]) -> None:
+    """Start due announcements; edit each running report; close the finished ones."""
+    now = rt.clock.now()
+    async with rt.db.transaction() as session:
+        started = await broadcasts.start_due(session, now=now, translator=rt.translator)
+    edits: list[tuple[int, int, str]] = []
+    finished = False
+    async with rt.db.transaction() as session:
+        for broadcast in await broadcasts.active(session):
+            figures = await broadcasts.report(session, broadcast.id)
+            row = await broadcasts.report_row(session, broadcast.id)
+            if row is not None and row.state in ("pending", "sending"):
+                continue  # the report message itself is not out yet
+            author_lang = await broadcasts.author_language(session, broadcast)
+            text = broadcasts.render_report(
+                rt.translator, author_lang, figures, final=figures.done
+            )
+            if row is not None and row.telegram_message_id and text != broadcast.report_text:
+                edits.append((row.chat_id, row.telegram_message_id, text))
+                broadcast.report_text = text
+            if figures.done:
+                await broadcasts.finish(session, broadcast, now=now, translator=rt.translator)
+                finished = True
+    if started or finished:
+        rt.wake_outbox()
+    for chat_id, message_id, text in edits:
+        try:
+            await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                log.warning("report %s/%s not edited: %s", chat_id, message_id, exc)
+        except TelegramError as exc:
+            log.warning("report %s/%s not edited: %s", chat_id, message_id, exc)
+
+
+async def job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """JobQueue entry point."""
+    await tick(runtime_of(context), context.bot)

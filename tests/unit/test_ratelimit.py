@@ -1,0 +1,93 @@
+"""The flood-limit throttle, driven by a fake monotonic clock (no real sleeping)."""
+
+from __future__ import annotations
+
+import pytest
+from telegram.error import RetryAfter
+
+from scheduler.ratelimit import LimitArgs, TelegramRateLimiter
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.starts: list[tuple[float, object]] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def limiter(t: FakeTime, **kw: float) -> TelegramRateLimiter:
+    return TelegramRateLimiter(monotonic=t.monotonic, sleep=t.sleep, safety=1.0, **kw)  # type: ignore[arg-type]
+
+
+async def _send(rl: TelegramRateLimiter, t: FakeTime, chat: int, endpoint: str = "sendMessage"):
+    async def call():
+        t.starts.append((t.now, chat))
+        return {"ok": True}
+
+    return await rl.process_request(call, (), {}, endpoint, {"chat_id": chat}, None)
+
+
+async def test_overall_rate_is_respected():
+    t = FakeTime()
+    rl = limiter(t, per_second=30)
+    for chat in range(1, 91):
+        await _send(rl, t, chat)
+    times = [s for s, _ in t.starts]
+    # 90 messages to 90 people at 30/s take 3 seconds, never more than 30 in a second.
+    assert times[-1] == pytest.approx(89 / 30)
+    assert all(sum(1 for x in times if a <= x < a + 1 - 1e-9) <= 30 for a in times)
+
+
+async def test_one_message_a_second_per_private_chat_after_a_small_burst():
+    t = FakeTime()
+    rl = limiter(t, per_second=1000, private_per_second=1, private_burst=3)
+    for _ in range(6):
+        await _send(rl, t, 42)
+    times = [s for s, _ in t.starts]
+    # Three at once (a reply and its menu), then one a second.
+    assert times == pytest.approx([0.0, 0.0, 0.0, 1.0, 2.0, 3.0], abs=0.01)
+
+
+async def test_groups_get_twenty_messages_a_minute():
+    t = FakeTime()
+    rl = limiter(t, per_second=1000, group_per_minute=20)
+    for _ in range(21):
+        await _send(rl, t, -100123)
+    times = [s for s, _ in t.starts]
+    assert times[20] - times[0] == pytest.approx(60.0, abs=0.05)
+
+
+async def test_answers_to_button_taps_are_never_throttled():
+    t = FakeTime()
+    rl = limiter(t, per_second=1)
+    for _ in range(5):
+        await _send(rl, t, 1, "answerCallbackQuery")
+    assert t.now == 0.0
+
+
+async def test_interactive_429_waits_and_retries_but_outbox_calls_get_it_back():
+    t = FakeTime()
+    rl = limiter(t, per_second=1000)
+    calls = []
+
+    async def flaky():
+        calls.append(t.now)
+        if len(calls) == 1:
+            raise RetryAfter(5)
+        return True
+
+    assert await rl.process_request(flaky, (), {}, "sendMessage", {"chat_id": 9}, None) is True
+    assert calls[1] - calls[0] >= 5
+
+    async def always_busy():
+        raise RetryAfter(3)
+
+    with pytest.raises(RetryAfter):
+        await rl.process_request(
+            always_busy, (), {}, "sendMessage", {"chat_id": 10}, LimitArgs(retry_on_429=False)
+        )
