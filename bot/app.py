@@ -42,6 +42,7 @@ def build_application(
     clock: Clock | None = None,
     database: Database | None = None,
     translator: Translator | None = None,
+    rate_limiter: TelegramRateLimiter | None = None,
     background: bool = True,
 ) -> Application:  # type: ignore[type-arg]
     """Build the Application; tests pass their own request, clock and database.
@@ -81,7 +82,7 @@ def build_application(
         .base_file_url(settings.telegram_file_base_url)
         .request(request or HTTPXRequest(connection_pool_size=64))
         .get_updates_request(updates_request or HTTPXRequest(read_timeout=POLL_TIMEOUT + 10))
-        .rate_limiter(make_rate_limiter(settings))
+        .rate_limiter(rate_limiter or make_rate_limiter(settings))
         # Updates are handled concurrently: one slow reply never holds up the next person.
         .concurrent_updates(64)
         .post_init(post_init)

@@ -279,8 +279,8 @@ async def on_confirm(ctx: Ctx) -> None:
     if draft is None or draft.get("key") != key or "count" not in draft:
         # A second tap on "Envoyer", or a button from an old draft.
         done = await broadcasts.by_request_key(ctx.session, key)
+        # No edit here: the first tap is taking the buttons away already.
         ctx.answer(ctx.t("announce.already_sent") if done else ctx.t("errors.stale_button"))
-        ctx.remove_buttons()
         return
     # Taken before any await: a concurrent second tap finds no draft.
     assert data is not None

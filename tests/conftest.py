@@ -23,6 +23,7 @@ from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.db import Database
 from bot.migrate import upgrade
+from scheduler.ratelimit import TelegramRateLimiter
 
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawTEST"
 BOT_ID = 123456789
@@ -76,10 +77,6 @@ def settings(database: Database) -> Settings:
         bot_token=TOKEN,
         database_url=database.url,
         facilitator_ids=frozenset({FACILITATOR_ID}),
-        # The rate limiter has its own tests with a fake clock; here it must not slow down.
-        outbox_rate_per_second=10_000,
-        outbox_private_per_second=10_000,
-        outbox_group_per_minute=100_000,
         # Quiet hours would hold messages in tests set in the evening; tests opt in.
         quiet_hours_start="00:00",
         quiet_hours_end="00:00",
@@ -96,6 +93,16 @@ async def fake() -> AsyncIterator[Any]:
     assert telegram.violations == [], "requests rejected by the Bot API spec"
 
 
+def instant_rate_limiter() -> TelegramRateLimiter:
+    """The real limiter on a virtual clock: waits are counted, never slept."""
+    virtual = [0.0]
+
+    async def advance(seconds: float) -> None:
+        virtual[0] += seconds
+
+    return TelegramRateLimiter(monotonic=lambda: virtual[0], sleep=advance)
+
+
 @pytest.fixture
 async def app(
     settings: Settings, fake: Any, clock: FrozenClock, database: Database
@@ -109,6 +116,8 @@ async def app(
         updates_request=ptb_request(fake),
         clock=clock,
         database=database,
+        rate_limiter=instant_rate_limiter(),
+        background=False,
     )
     await application.initialize()
     assert application.post_init is not None

@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--global-per-second", type=int, default=30)
     parser.add_argument("--private-per-second", type=int, default=1)
     parser.add_argument("--group-per-minute", type=int, default=20)
+    parser.add_argument("--private-burst", type=int, default=1)
     return parser
 
 
@@ -42,6 +43,7 @@ async def _serve(args: argparse.Namespace) -> None:
         global_per_second=args.global_per_second,
         private_per_second=args.private_per_second,
         group_per_minute=args.group_per_minute,
+        private_burst=args.private_burst,
     )
     async with LoopbackServer(fake, args.host, args.port) as srv:
         print(srv.base_url, flush=True)

@@ -301,6 +301,7 @@ class FakeTelegram:
         global_per_second: int = 30,
         private_per_second: int = 1,
         group_per_minute: int = 20,
+        private_burst: int = 1,
         spec: ApiSpec | None = None,
         timeout_delay: float = 6.0,
         privacy_mode: bool = True,
@@ -314,6 +315,7 @@ class FakeTelegram:
         self.global_per_second = global_per_second
         self.private_per_second = private_per_second
         self.group_per_minute = group_per_minute
+        self.private_burst = private_burst
         self.spec = spec or load_spec()
         # Server mode: how long an injected timeout holds the response back.
         self.timeout_delay = timeout_delay
@@ -344,6 +346,7 @@ class FakeTelegram:
         self._fail_rate: tuple[float, tuple[int, ...], random.Random] | None = None
         self._sends_global: deque[float] = deque()
         self._sends_chat: dict[int, deque[float]] = {}
+        self._buckets: dict[int, tuple[float, float]] = {}  # chat -> (tokens, updated at)
         self._retry_until: dict[int | None, float] = {}
         self._file_counter = 0
         self._callback_counter = 0
@@ -682,24 +685,32 @@ class FakeTelegram:
         checks: list[tuple[deque[float], float, int, int | None]] = [
             (self._sends_global, 1.0, self.global_per_second, None)
         ]
-        per_chat = self._sends_chat.setdefault(chat.id, deque())
-        if chat.type == "private":
-            checks.append((per_chat, 1.0, self.private_per_second, chat.id))
-        else:
+        if chat.type != "private":
+            per_chat = self._sends_chat.setdefault(chat.id, deque())
             checks.append((per_chat, 60.0, self.group_per_minute, chat.id))
         for sends, window, limit, key in checks:
             while sends and sends[0] <= t - window:
                 sends.popleft()
             if len(sends) >= limit:
-                retry = max(1, math.ceil(sends[0] + window - t))
-                self.stats.rejected_429 += 1
                 # The exact moment a slot frees up; retry_after is that, rounded up.
-                self._retry_until[key] = max(self._retry_until.get(key, 0.0), sends[0] + window)
-                raise ApiError(
-                    429,
-                    f"Too Many Requests: retry after {retry}",
-                    parameters={"retry_after": retry},
-                )
+                self._flood(key, sends[0] + window, t)
+        if chat.type == "private":
+            # Token bucket: `private_burst` messages at once, then `private_per_second`.
+            rate = float(self.private_per_second)
+            tokens, last = self._buckets.get(chat.id, (float(self.private_burst), t))
+            tokens = min(float(self.private_burst), tokens + (t - last) * rate)
+            if tokens < 1.0 - 1e-9:
+                self._buckets[chat.id] = (tokens, t)
+                self._flood(chat.id, t + (1.0 - tokens) / rate, t)
+            self._buckets[chat.id] = (tokens - 1.0, t)
+
+    def _flood(self, key: int | None, free_at: float, t: float) -> None:
+        retry = max(1, math.ceil(free_at - t - 1e-9))
+        self.stats.rejected_429 += 1
+        self._retry_until[key] = max(self._retry_until.get(key, 0.0), free_at)
+        raise ApiError(
+            429, f"Too Many Requests: retry after {retry}", parameters={"retry_after": retry}
+        )
 
     def _count_send(self, chat: ChatState) -> None:
         t = self.now()

@@ -17,7 +17,7 @@ SPEC_ENV = "TELEGRAM_API_SPEC"
 SCALARS = frozenset({"String", "Integer", "Float", "Boolean"})
 _INT_RE = re.compile(r"-?\d+")
 _LIMIT_RE = re.compile(r"(\d+)-(\d+) (characters|bytes)")
-_CONST_RE = re.compile(r'(?:must be|always)\s+"?([A-Za-z_]+)"?')
+_CONST_RE = re.compile(r'(?:must be|always)\s+"?([A-Za-z0-9_]+)"?')
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 _URL_RE = re.compile(r"(https?|tg)://\S+", re.IGNORECASE)
 # Keyboard button fields that do not count as the button's "action".
@@ -260,6 +260,10 @@ class ApiSpec:
     ) -> list[str]:
         leaves = self.leaf_types(t)
         if not isinstance(value, dict):
+            # Some unions admit non-object members (e.g. RichText includes String).
+            plain = [leaf for leaf in leaves if leaf in SCALARS or leaf.startswith("Array of ")]
+            if any(not self._check_one(leaf, value, path, inbound, files) for leaf in plain):
+                return []
             return [f"{path}: expected {t} object, got {_short(value)}"]
         tagged = [
             leaf

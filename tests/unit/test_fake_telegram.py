@@ -444,6 +444,21 @@ async def test_private_chat_flood_limit() -> None:
 
 
 @pytest.mark.asyncio
+async def test_private_burst_then_one_per_second() -> None:
+    clock = Clock()
+    fake = FakeTelegram(now=clock, enforce_limits=True, private_burst=3)
+    fake.user(42)
+    async with ptb_bot(fake) as bot:
+        for text in ("reply", "menu", "hint"):
+            await bot.send_message(42, text)
+        with pytest.raises(RetryAfter):
+            await bot.send_message(42, "one too many")
+        clock.t += 1.0
+        await bot.send_message(42, "next second")
+    assert fake.stats.max_in_window(1.0) == 3 and fake.stats.sent_total == 4
+
+
+@pytest.mark.asyncio
 async def test_group_flood_limit_and_membership() -> None:
     clock = Clock()
     fake = FakeTelegram(now=clock, enforce_limits=True, group_per_minute=3)
