@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
 
@@ -16,8 +17,16 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "migrate"],
-        help="run: start the bot (default); migrate: apply database migrations and exit",
+        choices=["run", "migrate", "sender"],
+        help=(
+            "run: start the bot (default); migrate: apply database migrations and exit; "
+            "sender: only deliver the outbox (extra workers on PostgreSQL)"
+        ),
+    )
+    parser.add_argument(
+        "--name",
+        default=None,
+        help="sender: a stable name, so a restarted worker takes back its own claims at once",
     )
     return parser.parse_args(argv)
 
@@ -42,6 +51,41 @@ def _run(settings: Settings) -> None:
     app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
 
 
+async def _run_sender(settings: Settings, name: str | None) -> None:
+    """A delivery worker: the outbox sender alone, until SIGINT/SIGTERM."""
+    import signal
+
+    from telegram.ext import ExtBot
+
+    from bot.app import make_rate_limiter
+    from bot.clock import SystemClock
+    from bot.db import Database
+    from scheduler.outbox import OutboxSender
+
+    if not settings.database_url.startswith("postgresql"):
+        logging.getLogger("miroir").warning(
+            "a separate sender on SQLite competes with the bot's own sender: "
+            "use it with PostgreSQL"
+        )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    db = Database(settings.database_url)
+    bot: ExtBot[Any] = ExtBot(
+        settings.bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_file_base_url,
+        rate_limiter=make_rate_limiter(settings),
+    )
+    sender = OutboxSender(bot=bot, db=db, clock=SystemClock(), settings=settings, sender_id=name)
+    try:
+        async with bot:
+            await sender.run(stop)
+    finally:
+        await db.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     try:
@@ -61,6 +105,11 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_migrate(settings))
         log.info("database ready (%s)", settings.database_url.split("://", 1)[0])
         if args.command == "migrate":
+            return 0
+        if args.command == "sender":
+            log.info("Miroir sender starts")
+            asyncio.run(_run_sender(settings, args.name))
+            log.info("Miroir stopped")
             return 0
         log.info("Miroir starts")
         _run(settings)

@@ -241,7 +241,7 @@ async def test_reply_to_an_announcement_reaches_the_facilitators(app, fake):
 
 
 async def test_outbox_overview_for_facilitators(app, fake):
-    boss, (a, b) = await group(fake, 115, 116)
+    boss, (_a, b) = await group(fake, 115, 116)
     b.block()
     await write(boss, "Info")
     await boss.tap("👥 Tout le monde (2)")
