@@ -12,9 +12,9 @@ from telegram.ext import (
     filters,
 )
 
+from bot import callback_data as cb
 from bot.i18n import Translator
 from handlers import announce, fallback, onboarding, router
-from handlers import callback_data as cb
 from handlers.errors import on_error
 
 # Only new messages in private chats: edited messages, groups and channels are ignored

@@ -14,12 +14,12 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Message
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot import callback_data as cb
 from bot.i18n import N_
 from bot.models import ContentType
 from bot.services import broadcasts, outbox
 from bot.services.broadcasts import Audience, Draft
 from bot.services.timeparse import parse_datetime
-from handlers import callback_data as cb
 from handlers import router
 from handlers.commands import CommandSpec, add_command
 from handlers.decorators import Ctx, with_person
@@ -37,12 +37,6 @@ AUDIENCE_LABELS = {
     Audience.ENGLISH: N_("announce.audience_en"),
 }
 
-cb.register("ana", r"all|next|fr|en")  # audience
-cb.register("anw", r"now|later")  # when
-cb.register("ank", r"[A-Za-z0-9_-]{6,16}", r"0|1")  # confirm: request key, urgent
-cb.register("ans")  # split a long text
-cb.register("anx")  # drop the draft
-cb.register("anc", r"\d{1,10}")  # cancel a scheduled announcement
 router.DRAFT_KEYS.add(DRAFT)
 
 

@@ -11,8 +11,8 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
+from bot import callback_data as cb
 from bot.i18n import LANGUAGES, N_
-from handlers import callback_data as cb
 
 Translate = Callable[..., str]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from telegram.ext import ContextTypes
 
+from bot import callback_data as cb
 from bot.i18n import N_
 from bot.services import people
 from bot.services.people import InvitationOutcome
-from handlers import callback_data as cb
 from handlers.commands import set_chat_commands
 from handlers.decorators import Ctx, with_person
 from handlers.keyboards import consent_keyboard, language_keyboard, main_menu

@@ -1,6 +1,14 @@
 """All tables; importing this package registers every model on Base.metadata."""
 
 from bot.models.base import Base, UTCDateTime
+from bot.models.calendar import (
+    DEFAULT_CAPACITY,
+    Answer,
+    Occurrence,
+    OccurrenceStatus,
+    Rsvp,
+    Series,
+)
 from bot.models.outbox import (
     Broadcast,
     BroadcastState,
@@ -11,14 +19,20 @@ from bot.models.outbox import (
 from bot.models.people import Invitation, Person, Role
 
 __all__ = [
+    "DEFAULT_CAPACITY",
+    "Answer",
     "Base",
     "Broadcast",
     "BroadcastState",
     "ContentType",
     "Invitation",
+    "Occurrence",
+    "OccurrenceStatus",
     "OutboxMessage",
     "OutboxState",
     "Person",
     "Role",
+    "Rsvp",
+    "Series",
     "UTCDateTime",
 ]

@@ -13,10 +13,24 @@ from dataclasses import dataclass
 MAX_BYTES = 64
 SEP = ":"
 
-# kind -> one regex per argument
+ID = r"[1-9]\d{0,9}"
+
+# Every kind of button, with one regex per argument. Kept in one place (here rather than
+# in handlers/) because outbox rows built by services carry buttons too.
 SCHEMAS: dict[str, tuple[str, ...]] = {
     "lang": (r"fr|en",),
     "consent": (r"yes|no",),
+    # announcements
+    "ana": (r"all|next|fr|en",),  # audience
+    "anw": (r"now|later",),  # when
+    "ank": (r"[A-Za-z0-9_-]{6,16}", r"0|1"),  # confirm: request key, urgent
+    "ans": (),  # split a long text
+    "anx": (),  # drop the draft
+    "anc": (ID,),  # cancel a scheduled announcement
+    # sessions and answers
+    "rv": (r"y|m|n|p|q", ID),  # answer: yes, maybe, no, +1 on, +1 off; occurrence
+    "ics": (ID,),  # calendar file of a series
+    "rem": (r"d|h|show",),  # reminder choices: day before, hours before
 }
 
 
@@ -30,7 +44,7 @@ class Callback:
 
 
 def register(kind: str, *arg_patterns: str) -> None:
-    """Capabilities add their button kinds at import time."""
+    """Add a kind of button (a capability's own, e.g. the facilitators' calendar)."""
     if kind in SCHEMAS and SCHEMAS[kind] != arg_patterns:
         raise ValueError(f"callback kind {kind!r} registered twice")
     SCHEMAS[kind] = arg_patterns
