@@ -17,6 +17,7 @@ from bot.i18n import Translator, default_translator
 from bot.runtime import Runtime
 from handlers.commands import set_default_commands
 from scheduler import jobs
+from scheduler.group_edits import GroupEditor
 from scheduler.outbox import OutboxSender
 from scheduler.ratelimit import TelegramRateLimiter
 
@@ -92,6 +93,7 @@ def build_application(
     app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
     rt.sender = OutboxSender(bot=app.bot, db=rt.db, clock=rt.clock, settings=settings)
     rt.wake_outbox = rt.sender.wake
+    rt.group_editor = GroupEditor(rt, app.bot)
     app.bot_data["runtime"] = rt
     handlers.register(app, rt.translator)
     return app

@@ -31,6 +31,7 @@ SCHEMAS: dict[str, tuple[str, ...]] = {
     "rv": (r"y|m|n|p|q", ID),  # answer: yes, maybe, no, +1 on, +1 off; occurrence
     "ics": (ID,),  # calendar file of a series
     "rem": (r"d|h|show",),  # reminder choices: day before, hours before
+    "lk": (ID,),  # link the current group to a series
 }
 
 

@@ -25,6 +25,8 @@ class Runtime:
     # The outbox sender (scheduler.outbox.OutboxSender), typed loosely: bot/ must not
     # depend on scheduler/.
     sender: Any = None
+    # Coalesces edits of group messages (scheduler.group_edits.GroupEditor).
+    group_editor: Any = None
     # Per-capability state that is not worth a table (e.g. pending edit timers).
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -14,7 +14,7 @@ from telegram.ext import (
 
 from bot import callback_data as cb
 from bot.i18n import Translator
-from handlers import announce, fallback, onboarding, router
+from handlers import announce, calendar_admin, fallback, onboarding, router, sessions
 from handlers.errors import on_error
 
 # Only new messages in private chats: edited messages, groups and channels are ignored
@@ -39,6 +39,8 @@ def register(app: Application, translator: Translator) -> None:  # type: ignore[
 
     # 3. Capabilities (their commands and buttons).
     announce.register(app)
+    sessions.register(app)
+    calendar_admin.register(app)
 
     # 4. Typed text and files: menu buttons, answers a conversation waits for, replies.
     app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))

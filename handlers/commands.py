@@ -5,7 +5,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+)
 from telegram.error import TelegramError
 
 from bot.i18n import LANGUAGES, N_
@@ -57,6 +63,13 @@ async def set_default_commands(bot: Bot, rt: Runtime) -> None:
             command_list(rt, lang, facilitator=False),
             scope=BotCommandScopeDefault(),
             language_code=lang,
+        )
+    # In groups the bot only links the group to a workshop.
+    for code in ("", *LANGUAGES):
+        await bot.set_my_commands(
+            [BotCommand("lier", rt.t("commands.link", code or default))],
+            scope=BotCommandScopeAllGroupChats(),
+            language_code=code or None,
         )
 
 

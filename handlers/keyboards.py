@@ -13,6 +13,7 @@ from telegram import (
 
 from bot import callback_data as cb
 from bot.i18n import LANGUAGES, N_
+from bot.services.outbox import Button
 
 Translate = Callable[..., str]
 
@@ -47,6 +48,16 @@ def inline(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
     """Inline keyboard from rows of (label, callback_data)."""
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+def buttons_markup(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
+    """Inline keyboard from the services' Button rows (the same rows outbox messages carry)."""
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b.text, callback_data=b.callback_data, url=b.url) for b in row]
+            for row in rows
+        ]
     )
 
 

@@ -20,13 +20,16 @@ def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
 
 def schedule(app: Application[Any, Any, Any, Any, Any, Any], rt: Runtime) -> None:
     """Start every periodic job; each runs at most once at a time."""
-    from scheduler import broadcasts
+    from scheduler import broadcasts, group_edits, reminders
 
     queue = app.job_queue
     if queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
     every: list[tuple[str, Any, float]] = [
         ("broadcasts", broadcasts.job, broadcasts.REPORT_EVERY_SECONDS),
+        ("reminders", reminders.reminders_job, reminders.REMINDERS_EVERY_SECONDS),
+        ("materialize", reminders.materialize_job, reminders.MATERIALIZE_EVERY_SECONDS),
+        ("group_edits", group_edits.flush_job, 1.0),
     ]
     for name, callback, seconds in every:
         queue.run_repeating(

@@ -13,12 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
 from bot.models import (
+    Answer,
     Broadcast,
     BroadcastState,
     ContentType,
+    Occurrence,
+    OccurrenceStatus,
     OutboxMessage,
     OutboxState,
     Person,
+    Rsvp,
 )
 from bot.services import outbox
 from bot.services.outbox import Outgoing
@@ -64,9 +68,25 @@ async def _english(session: AsyncSession, now: datetime) -> Sequence[Person]:
     return await _consented(session, Person.language == "en")
 
 
-# The calendar adds NEXT_SESSION once sessions exist.
+async def _next_session(session: AsyncSession, now: datetime) -> Sequence[Person]:
+    """People who answered yes (seated or waiting) or maybe to the next session."""
+    upcoming = await session.scalar(
+        select(Occurrence.id)
+        .where(Occurrence.status == OccurrenceStatus.SCHEDULED, Occurrence.starts_at > now)
+        .order_by(Occurrence.starts_at)
+        .limit(1)
+    )
+    if upcoming is None:
+        return []
+    answered = select(Rsvp.person_id).where(
+        Rsvp.occurrence_id == upcoming, Rsvp.answer.in_([Answer.YES, Answer.MAYBE])
+    )
+    return await _consented(session, Person.id.in_(answered))
+
+
 AUDIENCES: dict[str, AudienceProvider] = {
     Audience.EVERYONE: _everyone,
+    Audience.NEXT_SESSION: _next_session,
     Audience.FRENCH: _french,
     Audience.ENGLISH: _english,
 }

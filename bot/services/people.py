@@ -164,3 +164,12 @@ async def forget_person(session: AsyncSession, person: Person) -> None:
     """Delete a person who refused consent: nothing about them is kept."""
     await session.delete(person)
     await session.flush()
+
+
+async def toggle_reminder(session: AsyncSession, person: Person, *, day_before: bool) -> bool:
+    """Switch one of the two reminders on or off; returns the new value."""
+    if day_before:
+        person.remind_day_before = not person.remind_day_before
+        return person.remind_day_before
+    person.remind_hours_before = not person.remind_hours_before
+    return person.remind_hours_before

@@ -1,0 +1,457 @@
+"""Workshop series and sessions: create, edit, end, cancel, move; the upcoming list.
+
+Series are kept in local wall-clock time (TIMEZONE) and their sessions are written
+ahead (HORIZON) so that answers, reminders and attendance attach to real rows. A
+cancelled or moved session tells everyone who answered yes or maybe, through the outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import (
+    DEFAULT_CAPACITY,
+    Answer,
+    Occurrence,
+    OccurrenceStatus,
+    Person,
+    Rsvp,
+    Series,
+)
+from bot.services import recurrence
+from bot.services.recurrence import SeriesRule
+
+HORIZON = timedelta(weeks=8)
+MAX_TITLE = 100
+MAX_PLACE = 200
+MAX_DESCRIPTION = 1000
+MAX_REASON = 300
+MAX_CAPACITY = 500
+
+
+class CalendarError(ValueError):
+    """A refused change; `code` names the problem for the facilitator's message."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class SeriesInput:
+    title: str
+    place: str
+    weekday: int
+    start_time: time
+    duration_minutes: int
+    first_date: date
+    interval_weeks: int = 1
+    until: date | None = None
+    capacity: int = DEFAULT_CAPACITY
+    description: str | None = None
+    map_url: str | None = None
+
+
+def rule_of(series: Series, tz: str) -> SeriesRule:
+    return SeriesRule(
+        weekday=series.weekday,
+        start_time=series.start_time,
+        duration_minutes=series.duration_minutes,
+        interval_weeks=series.interval_weeks,
+        first_date=series.first_date,
+        until=series.until,
+        tz=tz,
+    )
+
+
+def _check_texts(title: str, place: str, capacity: int, description: str | None) -> None:
+    if not title.strip() or len(title) > MAX_TITLE:
+        raise CalendarError("title")
+    if not place.strip() or len(place) > MAX_PLACE:
+        raise CalendarError("place")
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise CalendarError("capacity")
+    if description is not None and len(description) > MAX_DESCRIPTION:
+        raise CalendarError("description")
+
+
+def validate_series(data: SeriesInput, tz: str) -> SeriesRule:
+    _check_texts(data.title, data.place, data.capacity, data.description)
+    rule = SeriesRule(
+        weekday=data.weekday,
+        start_time=data.start_time,
+        duration_minutes=data.duration_minutes,
+        interval_weeks=data.interval_weeks,
+        first_date=data.first_date,
+        until=data.until,
+        tz=tz,
+    )
+    problems = recurrence.validate_rule(rule)
+    if problems:
+        raise CalendarError(problems[0])
+    return rule
+
+
+async def create_series(
+    session: AsyncSession, *, data: SeriesInput, creator: Person, now: datetime, tz: str
+) -> Series:
+    if not creator.is_facilitator:
+        raise PermissionError("only facilitators manage the calendar")
+    validate_series(data, tz)
+    series = Series(
+        title=data.title.strip(),
+        description=(data.description or "").strip() or None,
+        place=data.place.strip(),
+        map_url=data.map_url,
+        weekday=data.weekday,
+        start_time=data.start_time,
+        duration_minutes=data.duration_minutes,
+        interval_weeks=data.interval_weeks,
+        first_date=data.first_date,
+        until=data.until,
+        capacity=data.capacity,
+        created_by_id=creator.id,
+        created_at=now,
+    )
+    session.add(series)
+    await session.flush()
+    await materialize(session, series, now=now, tz=tz)
+    return series
+
+
+async def create_one_off(
+    session: AsyncSession,
+    *,
+    creator: Person,
+    title: str,
+    place: str,
+    starts_at: datetime,
+    duration_minutes: int,
+    now: datetime,
+    tz: str,
+    capacity: int = DEFAULT_CAPACITY,
+    description: str | None = None,
+    map_url: str | None = None,
+) -> Occurrence:
+    if not creator.is_facilitator:
+        raise PermissionError("only facilitators manage the calendar")
+    _check_texts(title, place, capacity, description)
+    if not 5 <= duration_minutes <= 24 * 60:
+        raise CalendarError("duration")
+    if starts_at <= now:
+        raise CalendarError("past")
+    occurrence = Occurrence(
+        series_id=None,
+        local_date=starts_at.astimezone(ZoneInfo(tz)).date(),
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=duration_minutes),
+        title=title.strip(),
+        description=(description or "").strip() or None,
+        place=place.strip(),
+        map_url=map_url,
+        capacity=capacity,
+        status=OccurrenceStatus.SCHEDULED,
+        walk_ins=0,
+        created_at=now,
+    )
+    session.add(occurrence)
+    await session.flush()
+    return occurrence
+
+
+async def materialize(session: AsyncSession, series: Series, *, now: datetime, tz: str) -> int:
+    """Write the series' sessions up to HORIZON ahead; existing dates are left alone."""
+    if series.ended_at is not None:
+        return 0
+    rule = rule_of(series, tz)
+    dates = recurrence.occurrences_between(rule, now, now + HORIZON)
+    if not dates:
+        return 0
+    rows = [
+        {
+            "series_id": series.id,
+            "local_date": start.astimezone(ZoneInfo(tz)).date(),
+            "starts_at": start,
+            "ends_at": end,
+            "title": series.title,
+            "description": series.description,
+            "place": series.place,
+            "map_url": series.map_url,
+            "capacity": series.capacity,
+            "status": OccurrenceStatus.SCHEDULED,
+            "walk_ins": 0,
+            "group_chat_id": series.group_chat_id,
+            "created_at": now,
+        }
+        for start, end in dates
+    ]
+    insert = (
+        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    result = await session.execute(
+        insert(Occurrence)
+        .on_conflict_do_nothing(index_elements=["series_id", "local_date"])
+        .returning(Occurrence.id),
+        rows,
+    )
+    return len(result.all())
+
+
+async def materialize_all(session: AsyncSession, *, now: datetime, tz: str) -> int:
+    total = 0
+    for series in await active_series(session):
+        total += await materialize(session, series, now=now, tz=tz)
+    return total
+
+
+async def active_series(session: AsyncSession) -> list[Series]:
+    rows = await session.scalars(
+        select(Series).where(Series.ended_at.is_(None)).order_by(Series.weekday, Series.id)
+    )
+    return list(rows)
+
+
+async def upcoming(
+    session: AsyncSession, *, now: datetime, limit: int = 3, include_cancelled: bool = False
+) -> list[Occurrence]:
+    """The next sessions (not started yet), soonest first."""
+    query = select(Occurrence).where(Occurrence.starts_at > now)
+    if not include_cancelled:
+        query = query.where(Occurrence.status == OccurrenceStatus.SCHEDULED)
+    rows = await session.scalars(query.order_by(Occurrence.starts_at, Occurrence.id).limit(limit))
+    return list(rows)
+
+
+async def recent(session: AsyncSession, *, now: datetime, limit: int = 3) -> list[Occurrence]:
+    """Sessions that have started, most recent first (attendance is taken on these)."""
+    rows = await session.scalars(
+        select(Occurrence)
+        .where(Occurrence.starts_at <= now, Occurrence.status == OccurrenceStatus.SCHEDULED)
+        .order_by(Occurrence.starts_at.desc())
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def get_occurrence(session: AsyncSession, occurrence_id: int) -> Occurrence | None:
+    return await session.get(Occurrence, occurrence_id)
+
+
+async def next_session(session: AsyncSession, *, now: datetime) -> Occurrence | None:
+    found = await upcoming(session, now=now, limit=1)
+    return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class Change:
+    """A session changed under people's feet: who to tell, and how."""
+
+    occurrence_id: int
+    kind: str  # "cancelled" | "moved"
+    person_ids: list[int] = field(default_factory=list)
+    old_start: datetime | None = None
+
+
+async def _interested(session: AsyncSession, occurrence_id: int) -> list[int]:
+    rows = await session.scalars(
+        select(Rsvp.person_id).where(
+            Rsvp.occurrence_id == occurrence_id, Rsvp.answer.in_([Answer.YES, Answer.MAYBE])
+        )
+    )
+    return list(rows)
+
+
+async def cancel_occurrence(
+    session: AsyncSession, *, occurrence_id: int, reason: str, by: Person, now: datetime
+) -> Change:
+    if not by.is_facilitator:
+        raise PermissionError("only facilitators manage the calendar")
+    reason = reason.strip()
+    if not reason or len(reason) > MAX_REASON:
+        raise CalendarError("reason")
+    occurrence = await session.get(Occurrence, occurrence_id, with_for_update=True)
+    if occurrence is None:
+        raise CalendarError("unknown")
+    if occurrence.status == OccurrenceStatus.CANCELLED:
+        raise CalendarError("already_cancelled")
+    if occurrence.starts_at <= now:
+        raise CalendarError("started")
+    occurrence.status = OccurrenceStatus.CANCELLED
+    occurrence.cancel_reason = reason
+    return Change(occurrence.id, "cancelled", await _interested(session, occurrence.id))
+
+
+async def move_occurrence(
+    session: AsyncSession, *, occurrence_id: int, new_start: datetime, by: Person, now: datetime
+) -> Change:
+    if not by.is_facilitator:
+        raise PermissionError("only facilitators manage the calendar")
+    occurrence = await session.get(Occurrence, occurrence_id, with_for_update=True)
+    if occurrence is None:
+        raise CalendarError("unknown")
+    if occurrence.status == OccurrenceStatus.CANCELLED:
+        raise CalendarError("already_cancelled")
+    if occurrence.starts_at <= now:
+        raise CalendarError("started")
+    if new_start <= now:
+        raise CalendarError("past")
+    if new_start == occurrence.starts_at:
+        raise CalendarError("same_time")
+    old = occurrence.starts_at
+    length = occurrence.ends_at - occurrence.starts_at
+    occurrence.moved_from = occurrence.moved_from or old
+    occurrence.starts_at = new_start
+    occurrence.ends_at = new_start + length
+    # Reminders follow the new time.
+    occurrence.day_before_sent_at = None
+    occurrence.hours_before_sent_at = None
+    return Change(occurrence.id, "moved", await _interested(session, occurrence.id), old)
+
+
+async def _future_of(session: AsyncSession, series_id: int, now: datetime) -> list[Occurrence]:
+    rows = await session.scalars(
+        select(Occurrence)
+        .where(
+            Occurrence.series_id == series_id,
+            Occurrence.starts_at > now,
+            Occurrence.status == OccurrenceStatus.SCHEDULED,
+        )
+        .order_by(Occurrence.starts_at)
+    )
+    return list(rows)
+
+
+async def update_series(
+    session: AsyncSession,
+    *,
+    series_id: int,
+    by: Person,
+    now: datetime,
+    tz: str,
+    title: str | None = None,
+    place: str | None = None,
+    description: str | None = None,
+    map_url: str | None = None,
+    start_time: time | None = None,
+    duration_minutes: int | None = None,
+    capacity: int | None = None,
+) -> tuple[Series, list[Change], list[tuple[int, list[int], list[int]]]]:
+    """Edit a series; the change applies to its future sessions (not to moved ones' time).
+
+    Returns the series, the sessions whose time changed (to tell people), and for a
+    capacity change (occurrence id, people who got a seat, people back in line).
+    """
+    from bot.services import rsvp as rsvp_service
+
+    if not by.is_facilitator:
+        raise PermissionError("only facilitators manage the calendar")
+    series = await session.get(Series, series_id, with_for_update=True)
+    if series is None or series.ended_at is not None:
+        raise CalendarError("unknown")
+    new_title = series.title if title is None else title
+    new_place = series.place if place is None else place
+    new_capacity = series.capacity if capacity is None else capacity
+    _check_texts(new_title, new_place, new_capacity, description)
+    if duration_minutes is not None and not 5 <= duration_minutes <= 24 * 60:
+        raise CalendarError("duration")
+    series.title, series.place, series.capacity = (
+        new_title.strip(),
+        new_place.strip(),
+        new_capacity,
+    )
+    if description is not None:
+        series.description = description.strip() or None
+    if map_url is not None:
+        series.map_url = map_url or None
+    if start_time is not None:
+        series.start_time = start_time
+    if duration_minutes is not None:
+        series.duration_minutes = duration_minutes
+    changes: list[Change] = []
+    seat_moves: list[tuple[int, list[int], list[int]]] = []
+    for occurrence in await _future_of(session, series.id, now):
+        occurrence.title, occurrence.place = series.title, series.place
+        occurrence.description, occurrence.map_url = series.description, series.map_url
+        if occurrence.moved_from is None and (start_time is not None or duration_minutes):
+            start = recurrence.local_to_utc(occurrence.local_date, series.start_time, tz)
+            if start != occurrence.starts_at and start > now:
+                old = occurrence.starts_at
+                occurrence.starts_at = start
+                occurrence.day_before_sent_at = None
+                occurrence.hours_before_sent_at = None
+                changes.append(
+                    Change(occurrence.id, "moved", await _interested(session, occurrence.id), old)
+                )
+            occurrence.ends_at = occurrence.starts_at + timedelta(minutes=series.duration_minutes)
+        if capacity is not None and occurrence.capacity != capacity:
+            _seats, moved = await rsvp_service.set_capacity(
+                session, occurrence_id=occurrence.id, capacity=capacity
+            )
+            seat_moves.append(
+                (
+                    occurrence.id,
+                    [m.person_id for m in moved if m.promoted],
+                    [m.person_id for m in moved if not m.promoted],
+                )
+            )
+    return series, changes, seat_moves
+
+
+async def end_series(
+    session: AsyncSession, *, series_id: int, by: Person, now: datetime, tz: str
+) -> list[Change]:
+    """Stop a series: its future sessions are cancelled and people who answered are told."""
+    if not by.is_facilitator:
+        raise PermissionError("only facilitators manage the calendar")
+    series = await session.get(Series, series_id, with_for_update=True)
+    if series is None or series.ended_at is not None:
+        raise CalendarError("unknown")
+    series.ended_at = now
+    series.until = max(series.first_date, now.astimezone(ZoneInfo(tz)).date())
+    changes = []
+    for occurrence in await _future_of(session, series.id, now):
+        occurrence.status = OccurrenceStatus.CANCELLED
+        occurrence.cancel_reason = None
+        changes.append(
+            Change(occurrence.id, "cancelled", await _interested(session, occurrence.id))
+        )
+    return changes
+
+
+async def link_group(
+    session: AsyncSession, *, series_id: int, chat_id: int, by: Person, now: datetime
+) -> Series:
+    if not by.is_facilitator:
+        raise PermissionError("only facilitators link groups")
+    series = await session.get(Series, series_id)
+    if series is None or series.ended_at is not None:
+        raise CalendarError("unknown")
+    series.group_chat_id = chat_id
+    await session.execute(
+        update(Occurrence)
+        .where(Occurrence.series_id == series.id, Occurrence.starts_at > now)
+        .values(group_chat_id=chat_id)
+    )
+    return series
+
+
+async def series_events(
+    session: AsyncSession, *, series_id: int, now: datetime, limit: int = 12
+) -> tuple[Series | None, list[Occurrence]]:
+    """A series and its coming sessions (cancelled ones included), for the .ics file."""
+    series = await session.get(Series, series_id)
+    if series is None:
+        return None, []
+    rows = await session.scalars(
+        select(Occurrence)
+        .where(Occurrence.series_id == series_id, Occurrence.ends_at > now)
+        .order_by(Occurrence.starts_at)
+        .limit(limit)
+    )
+    return series, list(rows)

@@ -1,0 +1,48 @@
+"""Jobs of the calendar: write sessions ahead, enqueue reminders when they fall due."""
+
+from __future__ import annotations
+
+from telegram.ext import ContextTypes
+
+from bot.runtime import Runtime
+from bot.services import calendar, reminders
+from bot.services.reminders import ReminderSettings
+from scheduler.jobs import runtime_of
+
+# Reminders are looked for this often, so one leaves within a second of its time.
+REMINDERS_EVERY_SECONDS = 1.0
+MATERIALIZE_EVERY_SECONDS = 3600.0
+
+
+def settings_of(rt: Runtime) -> ReminderSettings:
+    s = rt.settings
+    return ReminderSettings(
+        tz=s.tz,
+        day_before_at=s.reminder_day_before_at,
+        hours_before=s.reminder_hours_before,
+        group_language=s.default_language,
+    )
+
+
+async def tick(rt: Runtime) -> int:
+    """Enqueue the reminders due now (and those missed while the bot was down)."""
+    async with rt.db.transaction() as session:
+        added = await reminders.enqueue_due(
+            session, now=rt.clock.now(), cfg=settings_of(rt), translator=rt.translator
+        )
+    if added:
+        rt.wake_outbox()
+    return added
+
+
+async def materialize(rt: Runtime) -> int:
+    async with rt.db.transaction() as session:
+        return await calendar.materialize_all(session, now=rt.clock.now(), tz=rt.settings.timezone)
+
+
+async def reminders_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await tick(runtime_of(context))
+
+
+async def materialize_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await materialize(runtime_of(context))
