@@ -7,6 +7,7 @@ counts, never other people's names.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile, Message
@@ -199,7 +200,8 @@ async def on_ics(ctx: Ctx) -> None:
 
 
 def _slug(title: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", title.encode("ascii", "ignore").decode()).strip("-")
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", ascii_title).strip("-")
     return ("miroir-" + slug.lower())[:40] or "miroir"
 
 

@@ -59,9 +59,11 @@ class GroupEditor:
     async def _edit(self, occurrence_id: int) -> bool:
         rt = self.rt
         async with rt.db.transaction() as session:
-            target = await reminders.group_message(session, occurrence_id)
             occurrence = await calendar.get_occurrence(session, occurrence_id)
-            if target is None or occurrence is None:
+            if occurrence is None:
+                return False
+            target = await reminders.group_message(session, occurrence)
+            if target is None:
                 return False
             seats = await rsvp.seats(session, occurrence)
         cfg = settings_of(rt)

@@ -48,8 +48,13 @@ def reminder_times(starts_at: datetime, cfg: ReminderSettings) -> dict[str, date
     }
 
 
-def group_dedupe_key(occurrence_id: int) -> str:
-    return f"grem:{occurrence_id}"
+def _stamp(occurrence: Occurrence) -> int:
+    # Part of the dedupe keys: a moved session is reminded again at its new time.
+    return int(occurrence.starts_at.timestamp())
+
+
+def group_dedupe_key(occurrence: Occurrence) -> str:
+    return f"grem:{occurrence.id}:{_stamp(occurrence)}"
 
 
 async def enqueue_due(
@@ -139,7 +144,7 @@ async def _enqueue(
                 chat_id=person.telegram_id,
                 person_id=person.id,
                 kind=REMINDER_KIND,
-                dedupe_key=f"rem:{occurrence.id}:{person.id}:{kind}",
+                dedupe_key=f"rem:{occurrence.id}:{_stamp(occurrence)}:{person.id}:{kind}",
                 text=text,
                 buttons=session_texts.rsvp_buttons(translator, lang, occurrence.id, mine),
                 expires_at=occurrence.starts_at,
@@ -166,7 +171,7 @@ async def _enqueue_group(
         Outgoing(
             chat_id=chat_id,
             kind=GROUP_KIND,
-            dedupe_key=group_dedupe_key(occurrence.id),
+            dedupe_key=group_dedupe_key(occurrence),
             text=group_text(translator, cfg, occurrence, seats),
             buttons=session_texts.rsvp_buttons(translator, cfg.group_language, occurrence.id),
             expires_at=occurrence.starts_at,
@@ -189,10 +194,10 @@ def group_text(
     )
 
 
-async def group_message(session: AsyncSession, occurrence_id: int) -> tuple[int, int] | None:
+async def group_message(session: AsyncSession, occurrence: Occurrence) -> tuple[int, int] | None:
     """(chat id, message id) of a session's group reminder, once it was sent."""
     row = await session.scalar(
-        select(OutboxMessage).where(OutboxMessage.dedupe_key == group_dedupe_key(occurrence_id))
+        select(OutboxMessage).where(OutboxMessage.dedupe_key == group_dedupe_key(occurrence))
     )
     if row is None or row.telegram_message_id is None:
         return None
