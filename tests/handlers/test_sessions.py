@@ -193,7 +193,7 @@ async def test_concurrent_taps_through_the_bot_never_overbook(app, fake, databas
 
 
 async def test_group_linking_reminder_and_coalesced_counts(app, fake, database, clock):
-    sessions = await workshop(fake, database, clock, first=date(2026, 11, 25), weekday=2)
+    await workshop(fake, database, clock, first=date(2026, 11, 25), weekday=2)
     boss = fake.user(FACILITATOR_ID, "Claire")
     members = [await onboard(fake, 400 + i, f"M{i}") for i in range(20)]
     group = fake.group(-100777, "Miroir de soi", type="supergroup")
