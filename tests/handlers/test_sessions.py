@@ -232,7 +232,6 @@ async def test_group_linking_reminder_and_coalesced_counts(app, fake, database, 
     assert len(message.edits) <= 4
 
 
-
 async def test_announcement_to_people_coming_to_the_next_session(app, fake, database, clock):
     await workshop(fake, database, clock)
     boss = fake.user(FACILITATOR_ID, "Claire")
