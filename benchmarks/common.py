@@ -169,3 +169,34 @@ def rate_figures(fake: FakeTelegram) -> dict[str, Any]:
         "late_429": late_429,
         "all_429": fake.stats.rejected_429,
     }
+
+
+def start_bot(
+    srv: ThreadedLoopbackServer, database_url: str, **extra_env: str
+) -> subprocess.Popen[bytes]:
+    """The whole bot, `python -m bot`, pointed at the loopback fake."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE_URL": srv.base_url,
+        "DATABASE_URL": database_url,
+        "FACILITATOR_IDS": str(FACILITATOR_ID),
+        "OUTBOX_POLL_SECONDS": "0.2",
+        "QUIET_HOURS_START": "00:00",
+        "QUIET_HOURS_END": "00:00",
+        "LOG_LEVEL": "WARNING",
+        **extra_env,
+    }
+    log = open(ROOT / "benchmarks" / "results" / "bot.log", "ab")  # noqa: SIM115
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]

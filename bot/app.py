@@ -13,9 +13,11 @@ import handlers
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db import Database
+from bot.http import LaneRequest
 from bot.i18n import Translator, default_translator
 from bot.runtime import Runtime
 from handlers.commands import set_default_commands
+from handlers.sessions import tap_batcher
 from scheduler import jobs
 from scheduler.group_edits import GroupEditor
 from scheduler.outbox import OutboxSender
@@ -81,7 +83,7 @@ def build_application(
         .token(settings.bot_token.get_secret_value())
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.telegram_file_base_url)
-        .request(request or HTTPXRequest(connection_pool_size=64))
+        .request(request or LaneRequest())
         .get_updates_request(updates_request or HTTPXRequest(read_timeout=POLL_TIMEOUT + 10))
         .rate_limiter(rate_limiter or make_rate_limiter(settings))
         # Updates are handled concurrently: one slow reply never holds up the next person.
@@ -94,6 +96,7 @@ def build_application(
     rt.sender = OutboxSender(bot=app.bot, db=rt.db, clock=rt.clock, settings=settings)
     rt.wake_outbox = rt.sender.wake
     rt.group_editor = GroupEditor(rt, app.bot)
+    rt.tap_batcher = tap_batcher(rt)
     app.bot_data["runtime"] = rt
     handlers.register(app, rt.translator)
     return app

@@ -27,6 +27,8 @@ class Runtime:
     sender: Any = None
     # Coalesces edits of group messages (scheduler.group_edits.GroupEditor).
     group_editor: Any = None
+    # Writes button taps in batches (bot.batching.Batcher, built by handlers.sessions).
+    tap_batcher: Any = None
     # Per-capability state that is not worth a table (e.g. pending edit timers).
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -6,26 +6,35 @@ counts, never other people's names.
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, InputFile, Message
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot import callback_data as cb
-from bot.i18n import N_
+from bot.batching import Batcher
+from bot.i18n import N_, normalize_language
 from bot.models import Answer, Occurrence, Series
+from bot.runtime import Runtime
 from bot.services import calendar, ics, notices, people, rsvp, session_texts
 from bot.services.rsvp import Closed, MyAnswer
 from handlers.commands import CommandSpec, add_command
-from handlers.decorators import Ctx, with_person
-from handlers.keyboards import buttons_markup, inline
+from handlers.decorators import Ctx, runtime, with_person
+from handlers.keyboards import buttons_markup, consent_keyboard, inline
 from handlers.menu import register_action
-from handlers.onboarding import ask_consent_again
+
+log = logging.getLogger(__name__)
 
 UPCOMING_COUNT = 3
 ANSWERS = {"y": Answer.YES, "m": Answer.MAYBE, "n": Answer.NO, "p": Answer.YES, "q": Answer.YES}
+PLUS_ONE = {"p": True, "q": False}
 CLOSED_KEYS = {
     Closed.CANCELLED: N_("rsvp.closed_cancelled"),
     Closed.STARTED: N_("rsvp.closed_started"),
@@ -84,79 +93,156 @@ def _toast_key(code: str, outcome: rsvp.Outcome) -> str:
     return N_("rsvp.toast_yes")
 
 
-@with_person(needs_consent=False)
-async def on_answer(ctx: Ctx) -> None:
-    """A tap on Je viens / Peut-être / Je ne viens pas / +1, in private or in the group."""
-    query = ctx.query
-    parsed = cb.parse(query.data if query else None)
-    in_group = (
-        ctx.update.effective_chat is not None and ctx.update.effective_chat.type != "private"
-    )
-    if parsed is None:
-        ctx.answer(ctx.t("errors.stale_button"), alert=True)
+@dataclass(frozen=True)
+class TapRequest:
+    user: people.UserInfo
+    occurrence_id: int
+    code: str  # y, m, n, p (+1), q (alone)
+
+
+@dataclass(frozen=True)
+class TapResult:
+    language: str
+    # None: the person has not agreed to the privacy notice yet.
+    outcome: rsvp.Outcome | rsvp.SessionClosed | rsvp.NoSeatForPlusOne | None
+    occurrence: Occurrence | None
+
+
+async def process_taps(rt: Runtime, requests: Sequence[TapRequest]) -> list[TapResult]:
+    """One transaction for every tap waiting (see bot.batching): answers, then notices."""
+    now = rt.clock.now()
+    started = time.perf_counter()
+    async with rt.db.transaction() as session:
+        persons = await people.touch_many(
+            session,
+            [r.user for r in requests],
+            now=now,
+            facilitator_ids=rt.settings.facilitator_ids,
+        )
+        agreed = [r for r in requests if persons[r.user.telegram_id].has_consented]
+        outcomes = iter(
+            await rsvp.respond_many(
+                session,
+                [
+                    rsvp.Tap(
+                        r.occurrence_id,
+                        persons[r.user.telegram_id].id,
+                        ANSWERS[r.code],
+                        PLUS_ONE.get(r.code),
+                    )
+                    for r in agreed
+                ],
+                now=now,
+            )
+        )
+        results = []
+        for request in requests:
+            person = persons[request.user.telegram_id]
+            if not person.has_consented:
+                results.append(TapResult(person.language, None, None))
+                continue
+            outcome = next(outcomes)
+            if isinstance(outcome, rsvp.Outcome) and outcome.moved:
+                await notices.notify_seat_moves(
+                    session,
+                    occurrence_id=request.occurrence_id,
+                    moved=outcome.moved,
+                    translator=rt.translator,
+                    tz=rt.settings.tz,
+                    now=now,
+                )
+            occurrence = await calendar.get_occurrence(session, request.occurrence_id)
+            results.append(TapResult(person.language, outcome, occurrence))
+    rt.wake_outbox()
+    log.debug("%d tap(s) written in %.1f ms", len(requests), (time.perf_counter() - started) * 1e3)
+    return results
+
+
+def tap_batcher(rt: Runtime) -> Batcher[TapRequest, TapResult]:
+    async def process(requests: Sequence[TapRequest]) -> list[TapResult]:
+        return await process_taps(rt, requests)
+
+    return Batcher(process)
+
+
+async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A tap on Je viens / Peut-être / Je ne viens pas / +1, in private or in the group.
+
+    Not wrapped in with_person: taps are written in batches (bot.batching), so that fifty
+    people tapping at once are all answered within a fraction of a second.
+    """
+    query, user, chat = update.callback_query, update.effective_user, update.effective_chat
+    if query is None or user is None or user.is_bot:
         return
-    if not ctx.person.has_consented:
-        if in_group:
-            ctx.answer(ctx.t("rsvp.group_start_first"), alert=True)
-        else:
-            await ask_consent_again(ctx)
+    rt = runtime(context)
+    guess = normalize_language(user.language_code, rt.settings.default_language)
+    parsed = cb.parse(query.data)
+    if parsed is None:
+        await query.answer(rt.t("errors.stale_button", guess), show_alert=True)
         return
     code, occurrence_id = parsed.args[0], parsed.int_arg(1)
-    plus_one = {"p": True, "q": False}.get(code)
-    try:
-        outcome = await rsvp.respond(
-            ctx.session,
-            occurrence_id=occurrence_id,
-            person=ctx.person,
-            answer=ANSWERS[code],
-            plus_one=plus_one,
-            now=ctx.now,
-        )
-    except rsvp.SessionClosed as closed:
-        ctx.answer(ctx.t(CLOSED_KEYS[closed.why]), alert=True)
-        return
-    except rsvp.NoSeatForPlusOne:
-        ctx.answer(ctx.t("rsvp.no_seat_plus_one"), alert=True)
-        return
-    await notices.notify_seat_moves(
-        ctx.session,
-        occurrence_id=occurrence_id,
-        moved=outcome.moved,
-        translator=ctx.rt.translator,
-        tz=ctx.rt.settings.tz,
-        now=ctx.now,
+    request = TapRequest(
+        people.UserInfo(user.id, user.first_name, user.last_name, guess), occurrence_id, code
     )
-    ctx.answer(ctx.t(_toast_key(code, outcome), position=outcome.position))
+    result = await rt.tap_batcher.submit(request)
+    lang = result.language
+    if context.user_data is not None:
+        context.user_data["lang"] = lang
+    in_group = chat is not None and chat.type != "private"
+    outcome = result.outcome
+    if outcome is None:
+        if in_group:
+            await query.answer(rt.t("rsvp.group_start_first", lang), show_alert=True)
+            return
+        await query.answer(rt.t("consent.needed_toast", lang))
+        await context.bot.send_message(
+            user.id,
+            rt.t("consent.notice", lang),
+            reply_markup=consent_keyboard(lambda key, **kw: rt.t(key, lang, **kw)),
+        )
+        return
+    if isinstance(outcome, rsvp.SessionClosed):
+        await query.answer(rt.t(CLOSED_KEYS[outcome.why], lang), show_alert=True)
+        return
+    if isinstance(outcome, rsvp.NoSeatForPlusOne):
+        await query.answer(rt.t("rsvp.no_seat_plus_one", lang), show_alert=True)
+        return
+    await query.answer(rt.t(_toast_key(code, outcome), lang, position=outcome.position))
     if in_group:
-        editor = ctx.rt.group_editor
-        if editor is not None:
-
-            async def refresh() -> None:
-                await editor.touch(occurrence_id)
-
-            ctx.later(refresh)
+        if rt.group_editor is not None:
+            await rt.group_editor.touch(occurrence_id)
         return
-    await _refresh_card(ctx, occurrence_id, outcome)
+    if result.occurrence is not None and isinstance(query.message, Message):
+        await _refresh_card(rt, context, query.message, lang, result.occurrence, outcome)
 
 
-async def _refresh_card(ctx: Ctx, occurrence_id: int, outcome: rsvp.Outcome) -> None:
+async def _refresh_card(
+    rt: Runtime,
+    context: ContextTypes.DEFAULT_TYPE,
+    message: Message,
+    lang: str,
+    occurrence: Occurrence,
+    outcome: rsvp.Outcome,
+) -> None:
     """Edit the tapped message to show the new counts and the person's answer."""
-    query = ctx.query
-    message = query.message if query else None
-    occurrence = await calendar.get_occurrence(ctx.session, occurrence_id)
-    if occurrence is None or not isinstance(message, Message):
-        return
     mine = MyAnswer(outcome.answer, outcome.plus_one, outcome.position)
-    tr = ctx.rt.translator
-    text = session_texts.card(tr, ctx.lang, ctx.rt.settings.tz, occurrence, outcome.seats, mine)
-    new_markup = buttons_markup(session_texts.rsvp_buttons(tr, ctx.lang, occurrence_id, mine))
+    tr = rt.translator
+    text = session_texts.card(tr, lang, rt.settings.tz, occurrence, outcome.seats, mine)
+    new_markup = buttons_markup(session_texts.rsvp_buttons(tr, lang, occurrence.id, mine))
     # A reminder keeps its first line ("Rappel : c'est demain !").
-    intro = (message.text or "").split("\n\n", 1)[0] if "\n\n" in (message.text or "") else ""
+    old = message.text or ""
+    intro = old.split("\n\n", 1)[0] if "\n\n" in old else ""
     if intro and not intro.startswith(text.split("\n", 1)[0]):
         text = intro + "\n\n" + text
-    if text == message.text and new_markup == message.reply_markup:
+    if text == old and new_markup == message.reply_markup:
         return  # the same tap twice: nothing to change on screen
-    ctx.edit(text, new_markup)
+    try:
+        await context.bot.edit_message_text(
+            text, chat_id=message.chat.id, message_id=message.message_id, reply_markup=new_markup
+        )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
 
 
 @with_person()

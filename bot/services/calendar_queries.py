@@ -156,5 +156,5 @@ async def seat_moves(
             continue
         is_promoted = rsvp.person_id in promoted
         position = None if is_promoted or rsvp not in line else line.index(rsvp) + 1
-        moved.append(Moved(rsvp.person_id, rsvp.id, is_promoted, position))
+        moved.append(Moved(rsvp.person_id, is_promoted, position))
     return moved

@@ -109,8 +109,10 @@ async def notify_seat_moves(
     now: datetime,
 ) -> int:
     """A seat freed (the first in line moved in) or was lost (capacity lowered)."""
+    if not moved:
+        return 0
     occurrence = await session.get(Occurrence, occurrence_id)
-    if occurrence is None or not moved:
+    if occurrence is None:
         return 0
     people = {p.id: p for p in await _people(session, [m.person_id for m in moved])}
     messages = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +26,44 @@ def _clean_name(first_name: str | None, last_name: str | None) -> str:
     return (name or "?")[:MAX_NAME_LENGTH]
 
 
+@dataclass(frozen=True)
+class UserInfo:
+    """What Telegram says about the author of an update."""
+
+    telegram_id: int
+    first_name: str | None
+    last_name: str | None = None
+    language: str = "fr"  # already mapped to a language we speak
+
+
+def _refresh(
+    person: Person, user: UserInfo, now: datetime, facilitator_ids: Collection[int]
+) -> None:
+    name = _clean_name(user.first_name, user.last_name)
+    if person.display_name != name:
+        person.display_name = name
+    if user.telegram_id in facilitator_ids and person.role != Role.FACILITATOR:
+        person.role = Role.FACILITATOR
+    if not person.reachable:
+        person.reachable = True
+    if now - person.last_seen_at >= LAST_SEEN_GRANULARITY:
+        person.last_seen_at = now
+
+
+def _new_person(user: UserInfo, now: datetime, facilitator_ids: Collection[int]) -> Person:
+    return Person(
+        telegram_id=user.telegram_id,
+        display_name=_clean_name(user.first_name, user.last_name),
+        language=user.language,
+        role=Role.FACILITATOR if user.telegram_id in facilitator_ids else Role.PARTICIPANT,
+        reachable=True,
+        remind_day_before=True,
+        remind_hours_before=True,
+        created_at=now,
+        last_seen_at=now,
+    )
+
+
 async def touch_person(
     session: AsyncSession,
     *,
@@ -41,31 +79,39 @@ async def touch_person(
     `language` is only used for a newcomer (guessed from Telegram); afterwards the
     person's own choice wins. Anyone in FACILITATOR_IDS is a facilitator.
     """
+    user = UserInfo(telegram_id, first_name, last_name, language)
     person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
     if person is None:
-        person = Person(
-            telegram_id=telegram_id,
-            display_name=_clean_name(first_name, last_name),
-            language=language,
-            role=Role.FACILITATOR if telegram_id in facilitator_ids else Role.PARTICIPANT,
-            reachable=True,
-            created_at=now,
-            last_seen_at=now,
-        )
+        person = _new_person(user, now, facilitator_ids)
         session.add(person)
         await session.flush()
         return person
-
-    name = _clean_name(first_name, last_name)
-    if person.display_name != name:
-        person.display_name = name
-    if telegram_id in facilitator_ids and person.role != Role.FACILITATOR:
-        person.role = Role.FACILITATOR
-    if not person.reachable:
-        person.reachable = True
-    if now - person.last_seen_at >= LAST_SEEN_GRANULARITY:
-        person.last_seen_at = now
+    _refresh(person, user, now, facilitator_ids)
     return person
+
+
+async def touch_many(
+    session: AsyncSession,
+    users: Sequence[UserInfo],
+    *,
+    now: datetime,
+    facilitator_ids: Collection[int] = (),
+) -> dict[int, Person]:
+    """touch_person for many users with one query (a batch of button taps)."""
+    ids = {u.telegram_id for u in users}
+    found = {
+        p.telegram_id: p
+        for p in await session.scalars(select(Person).where(Person.telegram_id.in_(ids)))
+    }
+    for user in users:
+        person = found.get(user.telegram_id)
+        if person is None:
+            person = found[user.telegram_id] = _new_person(user, now, facilitator_ids)
+            session.add(person)
+        else:
+            _refresh(person, user, now, facilitator_ids)
+    await session.flush()
+    return found
 
 
 async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:

@@ -9,10 +9,10 @@ overbook (SQLite serialises writers anyway; PostgreSQL uses SELECT ... FOR UPDAT
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Answer, Occurrence, OccurrenceStatus, Person, Rsvp
@@ -55,7 +55,6 @@ class Moved:
     """Someone whose place changed without their own tap (to be told)."""
 
     person_id: int
-    rsvp_id: int
     promoted: bool  # True: got a seat; False: back on the waitlist
     position: int | None = None
 
@@ -117,39 +116,146 @@ def _position(answers: list[Rsvp], rsvp: Rsvp) -> int | None:
     return line.index(rsvp) + 1
 
 
+def _order(rsvp: Rsvp) -> tuple[datetime, float]:
+    # Rows added in this transaction have no id yet: they come last, in the order added.
+    return (rsvp.queued_at, rsvp.id if rsvp.id is not None else float("inf"))
+
+
 def rebalance(answers: list[Rsvp], capacity: int) -> list[Moved]:
     """Fit confirmed people into `capacity`, then fill free seats from the line, in order."""
+    answers.sort(key=_order)
     yes = [r for r in answers if r.answer == Answer.YES]
     confirmed = [r for r in yes if not r.waitlisted]
     taken = sum(_seats_of(r) for r in confirmed)
-    moved: list[Moved] = []
+    demoted: list[Rsvp] = []
+    promoted: list[Rsvp] = []
     # Fewer seats than people: the latest confirmations go back to the head of the line.
     for rsvp in reversed(confirmed):
         if taken <= capacity:
             break
         rsvp.waitlisted = True
         taken -= _seats_of(rsvp)
-        moved.append(Moved(rsvp.person_id, rsvp.id, promoted=False))
+        demoted.append(rsvp)
     for rsvp in [r for r in yes if r.waitlisted]:
-        if any(m.rsvp_id == rsvp.id for m in moved):
-            break  # just demoted: they stay first in line
-        if taken + _seats_of(rsvp) > capacity:
-            break
+        if rsvp in demoted or taken + _seats_of(rsvp) > capacity:
+            break  # strict order: nobody overtakes the first in line
         rsvp.waitlisted = False
         taken += _seats_of(rsvp)
-        moved.append(Moved(rsvp.person_id, rsvp.id, promoted=True))
+        promoted.append(rsvp)
     line = [r for r in yes if r.waitlisted]
-    return [
-        Moved(m.person_id, m.rsvp_id, m.promoted, None if m.promoted else _line_pos(line, m))
-        for m in moved
+    return [Moved(r.person_id, promoted=False, position=line.index(r) + 1) for r in demoted] + [
+        Moved(r.person_id, promoted=True) for r in promoted
     ]
 
 
-def _line_pos(line: list[Rsvp], moved: Moved) -> int | None:
-    for index, rsvp in enumerate(line):
-        if rsvp.id == moved.rsvp_id:
-            return index + 1
-    return None
+def _apply(
+    occurrence: Occurrence,
+    answers: list[Rsvp],
+    new_rows: list[Rsvp],
+    *,
+    person_id: int,
+    answer: str,
+    now: datetime,
+    plus_one: bool | None,
+    by_id: int | None,
+    seats: Seats | None = None,
+) -> Outcome:
+    """One answer applied to the session's answers in memory.
+
+    `seats` is the current tally when the caller knows it (a batch carries it from one
+    tap to the next), so a first answer costs no pass over the others.
+
+    A first answer is a new Rsvp kept out of the ORM session (`new_rows`, inserted in
+    bulk by the caller); changes to existing answers are tracked by the session.
+    """
+    if answer not in (Answer.YES, Answer.MAYBE, Answer.NO):
+        raise ValueError(f"unknown answer {answer!r}")
+    rsvp = next((r for r in answers if r.person_id == person_id), None)
+    by = by_id if by_id is not None and by_id != person_id else None
+    if rsvp is None:
+        rsvp = Rsvp(
+            occurrence_id=occurrence.id,
+            person_id=person_id,
+            answer=answer,
+            plus_one=bool(plus_one),
+            waitlisted=False,
+            queued_at=now,
+            answered_at=now,
+            answered_by_id=by,
+            present=None,
+        )
+        before = seats or _tally(answers, occurrence.capacity)
+        after = before
+        position = None
+        if answer == Answer.YES:
+            # A newcomer frees no seat: they fit now, or they wait at the end of the line.
+            rsvp.waitlisted = before.waiting > 0 or before.free < _seats_of(rsvp)
+            if rsvp.waitlisted:
+                position = before.waiting + 1
+                after = replace(before, waiting=before.waiting + 1)
+            else:
+                after = replace(before, taken=before.taken + _seats_of(rsvp), yes=before.yes + 1)
+        elif answer == Answer.MAYBE:
+            after = replace(before, maybe=before.maybe + 1)
+        else:
+            after = replace(before, no=before.no + 1)
+        answers.append(rsvp)
+        new_rows.append(rsvp)
+        return Outcome(
+            answer=rsvp.answer,
+            plus_one=rsvp.plus_one,
+            waitlisted=rsvp.waitlisted,
+            position=position,
+            seats=after,
+            changed=True,
+            moved=[],
+        )
+    previous = (rsvp.answer, rsvp.plus_one)
+    if answer == Answer.YES and rsvp.answer != Answer.YES:
+        rsvp.waitlisted = True
+        rsvp.queued_at = now  # joins the end of the line
+    if answer != Answer.YES:
+        rsvp.waitlisted = False
+    if plus_one is not None and plus_one != rsvp.plus_one:
+        if (
+            plus_one
+            and rsvp.answer == Answer.YES
+            and answer == Answer.YES
+            and not rsvp.waitlisted
+            and _tally(answers, occurrence.capacity).free < 1
+        ):
+            raise NoSeatForPlusOne()
+        rsvp.plus_one = plus_one
+    rsvp.answer = answer
+    rsvp.answered_at = now
+    rsvp.answered_by_id = by
+    moved = rebalance(answers, occurrence.capacity)
+    return Outcome(
+        answer=rsvp.answer,
+        plus_one=rsvp.plus_one,
+        waitlisted=rsvp.waitlisted,
+        position=_position(answers, rsvp),
+        seats=_tally(answers, occurrence.capacity),
+        changed=previous != (rsvp.answer, rsvp.plus_one),
+        moved=[m for m in moved if m.person_id != person_id],
+    )
+
+
+async def _insert(session: AsyncSession, rows: list[Rsvp]) -> None:
+    if not rows:
+        return
+    columns = (
+        "occurrence_id",
+        "person_id",
+        "answer",
+        "plus_one",
+        "waitlisted",
+        "queued_at",
+        "answered_at",
+        "answered_by_id",
+        "present",
+    )
+    await session.execute(insert(Rsvp), [{c: getattr(r, c) for c in columns} for r in rows])
 
 
 async def respond(
@@ -167,54 +273,76 @@ async def respond(
         raise ValueError(f"unknown answer {answer!r}")
     occurrence = check_open(await lock_occurrence(session, occurrence_id), now)
     answers = await _answers(session, occurrence.id)
-    rsvp = next((r for r in answers if r.person_id == person.id), None)
-    previous = (rsvp.answer, rsvp.plus_one) if rsvp else None
-    if rsvp is None:
-        rsvp = Rsvp(
-            occurrence_id=occurrence.id,
-            person_id=person.id,
-            answer=answer,
-            plus_one=bool(plus_one),
-            waitlisted=answer == Answer.YES,  # rebalance gives the seat if there is one
-            queued_at=now,
-            answered_at=now,
-        )
-        session.add(rsvp)
-        await session.flush()
-        answers.append(rsvp)
-    else:
-        if answer == Answer.YES and rsvp.answer != Answer.YES:
-            rsvp.waitlisted = True
-            rsvp.queued_at = now  # joins the end of the line
-        if answer != Answer.YES:
-            rsvp.waitlisted = False
-        if plus_one is not None and plus_one != rsvp.plus_one:
-            if (
-                plus_one
-                and rsvp.answer == Answer.YES
-                and answer == Answer.YES
-                and not rsvp.waitlisted
-                and _tally(answers, occurrence.capacity).free < 1
-            ):
-                raise NoSeatForPlusOne()
-            rsvp.plus_one = plus_one
-        rsvp.answer = answer
-        rsvp.answered_at = now
-    if answer != Answer.YES:
-        rsvp.plus_one = rsvp.plus_one if plus_one is None else plus_one
-    rsvp.answered_by_id = by.id if by is not None and by.id != person.id else None
-    answers.sort(key=lambda r: (r.queued_at, r.id))
-    moved = rebalance(answers, occurrence.capacity)
-    others = [m for m in moved if m.person_id != person.id]
-    return Outcome(
-        answer=rsvp.answer,
-        plus_one=rsvp.plus_one,
-        waitlisted=rsvp.waitlisted,
-        position=_position(answers, rsvp),
-        seats=_tally(answers, occurrence.capacity),
-        changed=previous != (rsvp.answer, rsvp.plus_one),
-        moved=others,
+    new_rows: list[Rsvp] = []
+    outcome = _apply(
+        occurrence,
+        answers,
+        new_rows,
+        person_id=person.id,
+        answer=answer,
+        now=now,
+        plus_one=plus_one,
+        by_id=by.id if by is not None else None,
     )
+    await _insert(session, new_rows)
+    await session.flush()
+    return outcome
+
+
+@dataclass(frozen=True)
+class Tap:
+    """One answer in a batch (see respond_many)."""
+
+    occurrence_id: int
+    person_id: int
+    answer: str
+    plus_one: bool | None = None
+
+
+async def respond_many(
+    session: AsyncSession, taps: list[Tap], *, now: datetime
+) -> list[Outcome | SessionClosed | NoSeatForPlusOne]:
+    """Apply many answers in one transaction, in order: each session is locked and read once.
+
+    Taps that arrive together are answered together: the time a burst takes grows with
+    the statements per batch, not per tap.
+    """
+    results: list[Outcome | SessionClosed | NoSeatForPlusOne] = []
+    loaded: dict[int, tuple[Occurrence | SessionClosed, list[Rsvp]]] = {}
+    tallies: dict[int, Seats] = {}
+    new_rows: list[Rsvp] = []
+    for tap in taps:
+        if tap.occurrence_id not in loaded:
+            try:
+                occurrence = check_open(await lock_occurrence(session, tap.occurrence_id), now)
+            except SessionClosed as closed:
+                loaded[tap.occurrence_id] = (closed, [])
+            else:
+                loaded[tap.occurrence_id] = (occurrence, await _answers(session, occurrence.id))
+        target, answers = loaded[tap.occurrence_id]
+        if isinstance(target, SessionClosed):
+            results.append(target)
+            continue
+        try:
+            outcome = _apply(
+                target,
+                answers,
+                new_rows,
+                person_id=tap.person_id,
+                answer=tap.answer,
+                now=now,
+                plus_one=tap.plus_one,
+                by_id=None,
+                seats=tallies.get(target.id),
+            )
+        except NoSeatForPlusOne as refused:
+            results.append(refused)
+            continue
+        tallies[target.id] = outcome.seats
+        results.append(outcome)
+    await _insert(session, new_rows)
+    await session.flush()
+    return results
 
 
 async def set_capacity(

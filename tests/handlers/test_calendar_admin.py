@@ -1,0 +1,657 @@
+"""The facilitators' calendar through the fake Telegram: series, one-off sessions, who
+comes, answering for someone, cancelling, moving, attendance, and what people are told."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.models import Occurrence, OccurrenceStatus, OutboxMessage, Rsvp, Series
+from bot.services import calendar, people, rsvp
+from tests.conftest import FACILITATOR_ID
+from tests.handlers.test_onboarding import onboard
+
+
+def rt(app):
+    return app.bot_data["runtime"]
+
+
+async def deliver(app) -> None:
+    """What the running bot does on its own: send what waits in the outbox."""
+    await rt(app).sender.drain()
+
+
+async def rows(database, model, *where, order=None) -> list:
+    async with database.transaction() as session:
+        query = select(model).where(*where)
+        if order is not None:
+            query = query.order_by(order)
+        return list(await session.scalars(query))
+
+
+async def count(database, model) -> int:
+    async with database.transaction() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def sessions(database) -> list[Occurrence]:
+    return await rows(database, Occurrence, order=Occurrence.starts_at)
+
+
+async def answer(database, clock, telegram_id, occurrence_id, value, *, plus_one=None):
+    """A participant's own answer, through the service (the participants' list is
+    another module's work); each answer a second after the previous, so the line is
+    in the order of the calls."""
+    clock.advance(seconds=1)
+    async with database.transaction() as session:
+        person = await people.get_by_telegram_id(session, telegram_id)
+        assert person is not None
+        return await rsvp.respond(
+            session,
+            occurrence_id=occurrence_id,
+            person=person,
+            answer=value,
+            now=clock.now(),
+            plus_one=plus_one,
+        )
+
+
+async def one_off(database, clock, *, title="Atelier", hours=1, capacity=20) -> Occurrence:
+    """A session created straight in the database, `hours` from now."""
+    async with database.transaction() as session:
+        boss = await people.get_by_telegram_id(session, FACILITATOR_ID)
+        assert boss is not None
+        return await calendar.create_one_off(
+            session,
+            creator=boss,
+            title=title,
+            place="Salle Bachelard",
+            starts_at=clock.now() + timedelta(hours=hours),
+            duration_minutes=90,
+            now=clock.now(),
+            tz="Europe/Paris",
+            capacity=capacity,
+        )
+
+
+def message_with(user, *parts):
+    """The newest visible bot message whose text holds every part."""
+    for message in reversed(user.visible):
+        if message.text and all(part in message.text for part in parts):
+            return message
+    raise AssertionError(f"no message with {parts}: {user.texts[-5:]}")
+
+
+def button_starting(user, message, prefix: str) -> str:
+    labels = [label for row in user.inline_buttons(message) for label in row]
+    return next(label for label in labels if label.startswith(prefix))
+
+
+async def new_series(boss, *, title="Danse", capacity="20", first="mardi 1 décembre"):
+    """The wizard with buttons only: Tuesdays 14:00, 1 h 30, from 1 December, no end."""
+    await boss.tap("🗓️ Calendrier")
+    await boss.tap("➕ Nouvelle série")
+    await boss.tap(title)
+    await boss.tap("Mardi")
+    await boss.tap("14:00")
+    await boss.tap("1 h 30")
+    await boss.tap("Chaque semaine")
+    await boss.send("Maison de quartier")
+    await boss.tap("⏭️ Passer")
+    await boss.tap(capacity)
+    await boss.tap("⏭️ Passer")
+    await boss.tap(first)
+    await boss.tap("♾️ Sans fin")
+    return await boss.tap("✅ Créer")
+
+
+async def upcoming(boss):
+    await boss.tap("🗓️ Calendrier")
+    return await boss.tap("📋 Prochaines séances")
+
+
+# --- creating ----------------------------------------------------------------------
+
+
+async def test_series_wizard_with_buttons_and_typing(app, fake, database):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire")
+    replies = await boss.tap("🗓️ Calendrier")
+    assert "pas encore d'atelier" in replies[-1].text
+    replies = await boss.tap("➕ Nouvelle série")
+    assert boss.inline_buttons(replies[-1])[0] == ["Art-thérapie", "Danse"]
+    assert ["❌ Annuler"] in boss.inline_buttons(replies[-1])
+    await boss.tap("Danse")
+    assert boss.inline_buttons()[0] == ["Lundi", "Mardi"]
+    await boss.tap("Mardi")
+    replies = await boss.send("vers le goûter")
+    assert "Je n'ai pas compris cette heure" in replies[-1].text
+    assert "Exemples : 14h, 14:30, 2pm" in replies[-1].text
+    replies = await boss.send("14h")
+    assert "Combien de temps" in replies[-1].text
+    await boss.tap("1 h 30")
+    await boss.tap("Chaque semaine")
+    await boss.send("Maison de quartier, 4 rue du Tire-Pesseau")
+    replies = await boss.send("le plan est affiché à l'accueil")
+    assert "Ce n'est pas un lien" in replies[-1].text
+    await boss.send("https://maps.example.org/mq")
+    replies = await boss.send("beaucoup")
+    assert "entre 1 et 500" in replies[-1].text
+    await boss.tap("15")
+    await boss.send("Tenue confortable.")
+    # Today is a Tuesday; 14:00 is still ahead, so today is offered first.
+    assert boss.inline_buttons()[:3] == [
+        ["mardi 24 novembre"],
+        ["mardi 1 décembre"],
+        ["mardi 8 décembre"],
+    ]
+    replies = await boss.send("3/12")
+    assert "n'est pas un mardi" in replies[-1].text
+    await boss.tap("mardi 1 décembre")
+    replies = await boss.send("30/11")
+    assert "⚠️ La fin (lundi 30 novembre) est avant la première séance" in replies[-1].text
+    replies = await boss.send("30/6/2027")
+    summary = replies[-1].text
+    assert "🎨 Danse" in summary
+    assert "🔁 Chaque mardi à 14:00 (1 h 30)" in summary
+    assert "📍 Maison de quartier, 4 rue du Tire-Pesseau" in summary
+    assert "🗺️ https://maps.example.org/mq" in summary
+    assert "👥 15 places" in summary
+    assert "▶️ Première séance : mardi 1 décembre" in summary
+    assert "mercredi 30 juin" in summary
+    # Nothing is written before "Créer".
+    assert await count(database, Series) == 0
+
+    replies = await boss.tap("✅ Créer")
+    assert any("La série est créée" in (m.text or "") for m in replies)
+    assert ["🔁 Danse · mardi 14:00"] in boss.inline_buttons(replies[-1])
+    created = await sessions(database)
+    assert len(created) >= 7
+    assert created[0].starts_at == datetime(2026, 12, 1, 13, 0, tzinfo=UTC)  # 14:00 Dijon
+    assert {o.capacity for o in created} == {15}
+
+    # The facilitator's list shows them, with the seats.
+    replies = await boss.tap("📋 Prochaines séances")
+    first = replies[1].text
+    assert "📅 mardi 1 décembre à 14:00 (1 h 30)" in first
+    assert "👥 0 / 15 inscrits" in first
+    assert boss.inline_buttons(replies[1]) == [
+        ["👥 Qui vient ?"],
+        ["🚫 Annuler la séance", "📆 Déplacer"],
+    ]
+
+
+async def test_every_other_week_typed_in_english_style(app, fake, database):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire")
+    await boss.tap("🗓️ Calendrier")
+    await boss.tap("➕ Nouvelle série")
+    await boss.send("Atelier argile")
+    await boss.tap("Jeudi")
+    await boss.send("2pm")
+    replies = await boss.send("longtemps")
+    assert "Je n'ai pas compris cette durée" in replies[-1].text
+    await boss.send("2h")
+    replies = await boss.send("tous les jeudis")
+    assert "Touchez un des boutons" in replies[-1].text
+    await boss.tap("Une semaine sur deux")
+    await boss.send("MJC Bourroches")
+    await boss.tap("⏭️ Passer")
+    await boss.send("12")
+    await boss.tap("⏭️ Passer")
+    replies = await boss.send("n'importe quand")
+    assert "Je n'ai pas compris cette date" in replies[-1].text
+    await boss.send("jeudi 3 décembre")
+    replies = await boss.tap("♾️ Sans fin")
+    assert "🔁 Un jeudi sur deux à 14:00 (2 h)" in replies[-1].text
+    await boss.tap("✅ Créer")
+    created = await sessions(database)
+    assert [o.starts_at.date().isoformat() for o in created[:3]] == [
+        "2026-12-03",
+        "2026-12-17",
+        "2026-12-31",
+    ]
+    assert created[0].capacity == 12
+
+
+async def test_one_off_session(app, fake, database):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire")
+    await boss.tap("🗓️ Calendrier")
+    await boss.tap("➕ Séance unique")
+    await boss.tap("Théâtre")
+    replies = await boss.send("bientôt")
+    assert "Je n'ai pas compris le jour et l'heure" in replies[-1].text
+    assert "Exemples : mardi 14h, 3/12 18:00" in replies[-1].text
+    replies = await boss.send("24/11 8h")
+    assert "c'est déjà passé" in replies[-1].text
+    await boss.send("jeudi 18h")
+    await boss.tap("2 h")
+    await boss.send("Théâtre des Feuillants")
+    replies = await boss.tap("10")
+    assert "📅 jeudi 26 novembre à 18:00 (2 h)" in replies[-1].text
+    replies = await boss.tap("✅ Créer")
+    assert any(
+        "La séance est créée : jeudi 26 novembre à 18:00" in (m.text or "") for m in replies
+    )
+    (created,) = await sessions(database)
+    assert created.series_id is None
+    assert (created.title, created.capacity) == ("Théâtre", 10)
+
+
+async def test_cancel_button_and_command_leave_the_wizard(app, fake, database):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire")
+    await boss.tap("🗓️ Calendrier")
+    await boss.tap("➕ Nouvelle série")
+    await boss.tap("Danse")
+    replies = await boss.tap("❌ Annuler")
+    assert "C'est annulé" in replies[-1].text
+    await boss.send("/calendar")
+    await boss.tap("➕ Séance unique")
+    await boss.send("Yoga")
+    replies = await boss.send("/annuler")
+    assert "C'est annulé" in replies[-1].text
+    replies = await boss.send("mardi 14h")
+    assert "Je n'ai pas compris" in replies[-1].text  # no longer part of a wizard
+    assert await count(database, Series) == 0
+    assert await count(database, Occurrence) == 0
+
+
+# --- changing a series -------------------------------------------------------------
+
+
+async def test_time_change_tells_people_who_said_yes(app, fake, database, clock):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire")
+    yes, no = await onboard(fake, 101, "Nadia"), await onboard(fake, 102, "Karim")
+    await new_series(boss)
+    first = (await sessions(database))[0]
+    await answer(database, clock, 101, first.id, "yes")
+    await answer(database, clock, 102, first.id, "no")
+
+    await boss.tap("🗓️ Calendrier")
+    await boss.tap("🔁 Danse · mardi 14:00")
+    await boss.tap("✏️ Heure")
+    replies = await boss.send("2pm")
+    assert "C'est déjà comme ça" in replies[0].text
+    await boss.tap("✏️ Heure")
+    replies = await boss.tap("18:00")
+    done = message_with(boss, "✅ C'est changé")
+    assert "séance(s) changent d'heure : 1 personne(s) prévenue(s)" in done.text
+    assert "🔁 Chaque mardi à 18:00 (1 h 30)" in replies[-1].text  # the series again
+
+    await deliver(app)
+    assert "📆 DÉPLACÉ" in yes.last.text
+    assert "mardi 1 décembre à 18:00" in yes.last.text
+    assert not any("DÉPLACÉ" in (t or "") for t in no.texts)
+    moved = await sessions(database)
+    assert all(o.starts_at.hour == 17 for o in moved)  # 18:00 in Dijon
+
+
+async def test_fewer_seats_puts_the_latest_back_in_line_and_tells_them(app, fake, database, clock):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire")
+    members = [await onboard(fake, i, f"P{i}") for i in (101, 102, 103)]
+    await new_series(boss)
+    first = (await sessions(database))[0]
+    for member in members:
+        await answer(database, clock, member.id, first.id, "yes")
+
+    await boss.tap("🗓️ Calendrier")
+    await boss.tap("🔁 Danse · mardi 14:00")
+    await boss.tap("✏️ Places")
+    replies = await boss.send("0")
+    assert "entre 1 et 500" in replies[-1].text
+    await boss.send("2")
+    assert (
+        "1 inscription(s) passent sur la liste d'attente"
+        in message_with(boss, "C'est changé").text
+    )
+
+    await deliver(app)
+    assert "liste d'attente, n°1" in members[2].last.text
+    assert not any("liste d'attente" in (t or "") for t in members[0].texts)
+    (line,) = await rows(database, Rsvp, Rsvp.waitlisted.is_(True))
+    assert line.occurrence_id == first.id
+
+    # More seats again, a moment later: the person in line moves in, and is told.
+    clock.advance(minutes=5)
+    await boss.tap("✏️ Places")
+    await boss.tap("10")
+    await deliver(app)
+    assert "Une place s'est libérée" in members[2].last.text
+
+
+async def test_stopping_a_series_cancels_what_is_to_come(app, fake, database, clock):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire")
+    yes = await onboard(fake, 101, "Nadia")
+    await new_series(boss)
+    first = (await sessions(database))[0]
+    await answer(database, clock, 101, first.id, "yes")
+    await boss.tap("🗓️ Calendrier")
+    await boss.tap("🔁 Danse · mardi 14:00")
+    replies = await boss.tap("⏹️ Arrêter la série")
+    assert "séance(s) à venir seront annulées" in replies[-1].text
+    await boss.tap("⬅️ Non, retour")
+    assert await count(database, Occurrence) == len(
+        await rows(database, Occurrence, Occurrence.status == OccurrenceStatus.SCHEDULED)
+    )
+    await boss.tap("⏹️ Arrêter la série")
+    replies = await boss.tap("✅ Oui, arrêter la série")
+    assert "est arrêtée" in replies[-2].text
+    assert ["🔁 Danse · mardi 14:00"] not in boss.inline_buttons(replies[-1])
+    left = await rows(database, Occurrence, Occurrence.status == OccurrenceStatus.SCHEDULED)
+    assert left == []
+    await deliver(app)
+    assert "🚫 ANNULÉ" in yes.last.text
+
+
+# --- upcoming sessions: who comes, answering for someone ---------------------------
+
+
+async def test_who_comes_and_answering_on_behalf(app, fake, database, clock):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire")
+    names = ["Zoé", "Émilie", "Bruno", "Alice", "Damien", "Farid"]
+    names += ["Gaëlle", "Hugo", "Inès", "Jules", "Karim"]
+    users = {name: await onboard(fake, 200 + i, name) for i, name in enumerate(names)}
+    session = await one_off(database, clock, title="Argile", hours=30, capacity=3)
+    await answer(database, clock, users["Zoé"].id, session.id, "yes", plus_one=True)
+    await answer(database, clock, users["Bruno"].id, session.id, "yes")
+    await answer(database, clock, users["Alice"].id, session.id, "yes")  # full: waits
+    await answer(database, clock, users["Émilie"].id, session.id, "maybe")
+    await answer(database, clock, users["Hugo"].id, session.id, "no")
+
+    await upcoming(boss)
+    replies = await boss.tap("👥 Qui vient ?")
+    text = replies[-1].text
+    assert "✅ Inscrits (3 / 3) :\n• Zoé +1\n• Bruno" in text
+    assert "🕐 Liste d'attente :\n1. Alice" in text
+    assert "🤔 Peut-être :\n• Émilie" in text
+    assert "❌ Ne viennent pas : 1" in text
+    who = replies[-1]
+
+    # Paged names, sorted without regard to accents; the facilitator is a person too.
+    await boss.tap("✍️ Répondre pour quelqu'un")
+    assert "page 1/2" in boss.chat.find(who.message_id).text
+    assert boss.inline_buttons(who)[:2] == [["Alice", "Bruno"], ["Claire", "Damien"]]
+    assert boss.inline_buttons(who)[2] == ["Émilie", "Farid"]
+    assert ["▶️"] in boss.inline_buttons(who)
+    await boss.tap("▶️")
+    assert boss.inline_buttons(who)[:2] == [["Karim", "Zoé"], ["◀️"]]
+    await boss.tap("◀️")
+    await boss.tap("Inès")
+    assert "Inès vient ?" in boss.chat.find(who.message_id).text
+    assert "Pas encore de réponse" in boss.chat.find(who.message_id).text
+    await boss.tap("✅ Je viens")
+    assert "Inès est n°2 sur la liste d'attente" in boss.callback_answers[-1]["text"]
+    assert "2. Inès ✍️" in boss.chat.find(who.message_id).text
+
+    before = {name: len(user.texts) for name, user in users.items()}
+    # Zoé cannot come after all: her two seats go to the first in line.
+    await boss.tap("✍️ Répondre pour quelqu'un")
+    await boss.tap("▶️")
+    await boss.tap("Zoé")
+    await boss.tap("❌ Je ne viens pas")
+    text = boss.chat.find(who.message_id).text
+    assert "✅ Inscrits (3 / 3) :\n• Bruno\n• Alice\n• Inès ✍️" in text
+    assert "Liste d'attente" not in text
+    assert "❌ Ne viennent pas : 2" in text
+    await deliver(app)
+    assert "Une place s'est libérée" in users["Alice"].last.text
+    assert "Une place s'est libérée" in users["Inès"].last.text
+    # Zoé is not messaged about what the facilitator noted for her.
+    assert len(users["Zoé"].texts) == before["Zoé"]
+
+
+# --- cancel, move ------------------------------------------------------------------
+
+
+async def test_cancel_with_a_reason_tells_yes_and_maybe_only(app, fake, database, clock):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire")
+    yes, maybe, no = [await onboard(fake, i, f"P{i}") for i in (101, 102, 103)]
+    await new_series(boss)
+    first, second = (await sessions(database))[:2]
+    await answer(database, clock, 101, first.id, "yes")
+    await answer(database, clock, 102, first.id, "maybe")
+    await answer(database, clock, 103, first.id, "no")
+
+    await upcoming(boss)
+    card = message_with(boss, "mardi 1 décembre")
+    replies = await boss.tap_in(card.message_id, "🚫 Annuler la séance")
+    assert "Pourquoi ?" in replies[-1].text
+    replies = await boss.tap("🌧️ Météo")
+    assert "💬 Météo" in replies[-1].text
+    assert "2 personne(s) seront prévenue(s)" in replies[-1].text
+    await boss.tap("✅ Oui, annuler la séance")
+    assert "Séance annulée" in boss.chat.find(replies[-1].message_id).text
+    await deliver(app)
+    for person in (yes, maybe):
+        assert "🚫 ANNULÉ" in person.last.text
+        assert "Météo" in person.last.text
+    assert not any("ANNULÉ" in (t or "") for t in no.texts)
+    (cancelled,) = await rows(database, Occurrence, Occurrence.id == first.id)
+    assert cancelled.status == OccurrenceStatus.CANCELLED
+
+    # A typed reason works too.
+    card = message_with(boss, "mardi 8 décembre")
+    await boss.tap_in(card.message_id, "🚫 Annuler la séance")
+    replies = await boss.send("Grève des bus")
+    assert "💬 Grève des bus" in replies[-1].text
+    await boss.tap("✅ Oui, annuler la séance")
+    (cancelled,) = await rows(database, Occurrence, Occurrence.id == second.id)
+    assert cancelled.cancel_reason == "Grève des bus"
+
+    # The old card's buttons now get a clear answer, and nothing changes.
+    card = message_with(boss, "📅 mardi 1 décembre à 14:00 (1 h 30)")
+    await boss.tap_in(card.message_id, "📆 Déplacer")
+    assert "Cette séance est annulée" in boss.callback_answers[-1]["text"]
+    await boss.tap_in(card.message_id, "👥 Qui vient ?")
+    assert "Cette séance est annulée" in boss.callback_answers[-1]["text"]
+
+
+async def test_keeping_the_session_changes_nothing(app, fake, database):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire")
+    await new_series(boss)
+    await upcoming(boss)
+    await boss.tap_in(message_with(boss, "mardi 1 décembre").message_id, "🚫 Annuler la séance")
+    await boss.tap("🤒 Animateur malade")
+    replies = await boss.tap("↩️ Non, ne rien changer")
+    assert "Rien n'a changé" in replies[-1].text
+    assert await rows(database, Occurrence, Occurrence.status == OccurrenceStatus.CANCELLED) == []
+    await deliver(app)
+    assert await count(database, OutboxMessage) == 0
+
+
+async def test_move_a_session(app, fake, database, clock):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire")
+    yes = await onboard(fake, 101, "Nadia")
+    await new_series(boss)
+    first = (await sessions(database))[0]
+    await answer(database, clock, 101, first.id, "yes")
+
+    await upcoming(boss)
+    card = message_with(boss, "mardi 1 décembre")
+    await boss.tap_in(card.message_id, "📆 Déplacer")
+    replies = await boss.send("plus tard")
+    assert "Je n'ai pas compris" in replies[-1].text
+    assert "Exemples : jeudi 14h, 3/12 18:00" in replies[-1].text
+    replies = await boss.send("24/11 8h")  # this morning
+    assert "c'est déjà passé" in replies[-1].text
+    replies = await boss.send("3/12 18:00")
+    assert "Nouvelle date : jeudi 3 décembre à 18:00" in replies[-1].text
+    assert "(au lieu de mardi 1 décembre à 14:00)" in replies[-1].text
+    await boss.tap("✅ Oui, déplacer")
+    await deliver(app)
+    assert "📆 DÉPLACÉ" in yes.last.text
+    assert "jeudi 3 décembre à 18:00" in yes.last.text
+    (moved,) = await rows(database, Occurrence, Occurrence.id == first.id)
+    assert moved.starts_at == datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
+
+    # The card still shows the old time: its buttons say the session moved.
+    await boss.tap_in(card.message_id, "🚫 Annuler la séance")
+    assert "déplacée au jeudi 3 décembre à 18:00" in boss.callback_answers[-1]["text"]
+    (still,) = await rows(database, Occurrence, Occurrence.id == first.id)
+    assert still.status == OccurrenceStatus.SCHEDULED
+
+
+async def test_buttons_of_a_past_session_change_nothing(app, fake, database, clock):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire")
+    session = await one_off(database, clock, hours=2)
+    await upcoming(boss)
+    card = message_with(boss, "Atelier")
+    clock.advance(hours=3)
+    await boss.tap_in(card.message_id, "🚫 Annuler la séance")
+    assert "déjà commencé" in boss.callback_answers[-1]["text"]
+    await boss.tap_in(card.message_id, "📆 Déplacer")
+    assert "déjà commencé" in boss.callback_answers[-1]["text"]
+    (same,) = await rows(database, Occurrence, Occurrence.id == session.id)
+    assert same.status == OccurrenceStatus.SCHEDULED
+    assert same.starts_at == session.starts_at
+
+
+# --- attendance --------------------------------------------------------------------
+
+
+async def test_attendance_taps_and_walk_ins(app, fake, database, clock):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire")
+    for i, name in ((101, "Nadia"), (102, "Karim"), (103, "Léa")):
+        await onboard(fake, i, name)
+    session = await one_off(database, clock, title="Relaxation", hours=1)
+    await answer(database, clock, 101, session.id, "yes")
+    await answer(database, clock, 102, session.id, "maybe")
+    await answer(database, clock, 103, session.id, "no")
+
+    await boss.tap("🗓️ Calendrier")
+    replies = await boss.tap("✅ Présences")
+    assert "Aucune séance" in replies[-1].text
+    clock.advance(hours=2)
+    await boss.send("/calendrier")
+    sheet = (await boss.tap("✅ Présences"))[-1]
+    await boss.tap(button_starting(boss, sheet, "Relaxation"))
+    sheet = boss.chat.find(sheet.message_id)
+    assert "🙋 Présents : 0 (dont 0 sans inscription)" in sheet.text
+    assert boss.inline_buttons(sheet)[0] == ["⬜ Nadia", "⬜ Karim"]  # yes first, then maybe
+
+    await boss.tap("⬜ Nadia")
+    assert "✅ Nadia est là" in boss.callback_answers[-1]["text"]
+    assert boss.inline_buttons(sheet)[0] == ["✅ Nadia", "⬜ Karim"]
+    await boss.tap("➕ Sans inscription")
+    await boss.tap("➕ Sans inscription")
+    assert "🙋 Présents : 3 (dont 2 sans inscription)" in boss.chat.find(sheet.message_id).text
+    for _ in range(3):
+        await boss.tap("➖ Sans inscription")
+    assert "Déjà 0" in boss.callback_answers[-1]["text"]
+    assert "🙋 Présents : 1 (dont 0 sans inscription)" in boss.chat.find(sheet.message_id).text
+
+    # Léa said no but came: found through "Autre personne".
+    await boss.tap("👤 Autre personne")
+    await boss.tap("Léa")
+    text = boss.chat.find(sheet.message_id).text
+    assert "🙋 Présents : 2 (dont 0 sans inscription)" in text
+    assert ["✅ Léa"] in boss.inline_buttons(sheet)
+    await boss.tap("✅ Nadia")
+    assert "🙋 Présents : 1 (dont 0 sans inscription)" in boss.chat.find(sheet.message_id).text
+    # Always the same message, edited in place.
+    assert len(boss.chat.find(sheet.message_id).edits) >= 8
+    async with database.transaction() as db:
+        figures = await rsvp.attendance(db, session.id)
+    assert (figures.present, figures.walk_ins, figures.said_yes) == (1, 0, 1)
+
+
+async def test_attendance_is_not_taken_before_the_start(app, fake, database, clock):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire")
+    session = await one_off(database, clock, hours=1)
+    await boss.send("/calendrier")
+    await boss.press_callback(f"cat:{session.id}")
+    assert "pas encore commencé" in boss.callback_answers[-1]["text"]
+    await boss.press_callback(f"caj:{session.id}:u")
+    (same,) = await rows(database, Occurrence, Occurrence.id == session.id)
+    assert same.walk_ins == 0
+
+
+# --- who may do what ---------------------------------------------------------------
+
+
+async def test_participants_are_refused_and_nothing_changes(app, fake, database, clock):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire")
+    member = await onboard(fake, 101, "Nadia")
+    await new_series(boss)
+    first = (await sessions(database))[0]
+    (series,) = await rows(database, Series)
+    stamp = int(first.starts_at.timestamp()) // 60
+
+    replies = await member.send("/calendrier")
+    assert "pour les animateurs" in replies[-1].text
+    for data in (
+        "cam:new",
+        f"caz:{series.id}",
+        f"cav:{series.id}:cp:10",
+        f"cao:{first.id}:c:{stamp}",
+        f"cak:{first.id}:c:{stamp}",
+        f"caa:{first.id}:1:y",
+        f"cai:{first.id}:1",
+        f"caj:{first.id}:u",
+        "caw:ok:abcdefgh",
+    ):
+        await member.press_callback(data)
+        assert "pour les animateurs" in member.callback_answers[-1]["text"], data
+    (same,) = await rows(database, Series)
+    assert same.ended_at is None and same.capacity == 20
+    assert await rows(database, Occurrence, Occurrence.status == OccurrenceStatus.CANCELLED) == []
+    assert await count(database, Rsvp) == 0
+    await deliver(app)
+    assert await count(database, OutboxMessage) == 0
+
+
+async def test_forged_or_old_buttons_from_a_facilitator_are_answered(app, fake, database):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire")
+    await boss.send("/calendrier")
+    await boss.press_callback("cas:999")
+    assert "série est arrêtée ou n'existe plus" in boss.callback_answers[-1]["text"]
+    await boss.press_callback("cao:999:c:1")
+    assert "Je ne trouve pas cette séance" in boss.callback_answers[-1]["text"]
+    await boss.press_callback("caw:pl:0")  # no wizard going on
+    assert "Ce bouton ne marche plus" in boss.callback_answers[-1]["text"]
+    await boss.press_callback("cak:1:c:1")
+    assert "Ce bouton ne marche plus" in boss.callback_answers[-1]["text"]
+
+
+async def test_one_off_whose_time_went_by_asks_only_the_time_again(app, fake, database, clock):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire")
+    await boss.tap("🗓️ Calendrier")
+    await boss.tap("➕ Séance unique")
+    await boss.send("Sortie au musée")
+    await boss.send("aujourd'hui 11h")
+    await boss.tap("1 h")
+    await boss.send("Musée des Beaux-Arts")
+    await boss.tap("20")
+    clock.advance(hours=1)  # 11:00 in Dijon: too late now
+    replies = await boss.tap("✅ Créer")
+    assert "Cette heure est passée" in replies[-1].text
+    assert await count(database, Occurrence) == 0
+    replies = await boss.send("demain 11h")
+    assert "📅 mercredi 25 novembre à 11:00 (1 h)" in replies[-1].text  # the summary again
+    await boss.tap("✅ Créer")
+    (created,) = await sessions(database)
+    assert created.place == "Musée des Beaux-Arts"
+
+
+async def test_calendar_speaks_english_to_an_english_facilitator(app, fake, database):
+    boss = await onboard(fake, FACILITATOR_ID, "Claire", lang="en")
+    await boss.send("/calendar")
+    replies = await boss.tap("➕ New series")
+    assert boss.inline_buttons(replies[-1])[0] == ["Art therapy", "Dance"]
+    await boss.tap("Dance")
+    assert boss.inline_buttons()[0] == ["Monday", "Tuesday"]
+    await boss.tap("Wednesday")
+    replies = await boss.send("teatime")
+    assert "I did not understand that time" in replies[-1].text
+    await boss.send("2:30 pm")
+    await boss.tap("2 h")
+    await boss.tap("Every other week")
+    await boss.send("Community centre")
+    await boss.tap("⏭️ Skip")
+    await boss.tap("10")
+    await boss.tap("⏭️ Skip")
+    await boss.tap("Wednesday 2 December")
+    replies = await boss.tap("♾️ No end date")
+    assert "🔁 Every other Wednesday at 14:30 (2 h)" in replies[-1].text
+    await boss.tap("✅ Create")
+    assert ["🔁 Dance · Wednesday 14:30 (every 2 weeks)"] in boss.inline_buttons()
+    assert len(await sessions(database)) >= 4

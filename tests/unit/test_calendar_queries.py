@@ -1,0 +1,138 @@
+"""Read-only look-ups of the facilitators' calendar (real database, fixed clock)."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from bot.clock import FrozenClock
+from bot.db import Database
+from bot.models import Person
+from bot.services import calendar, people, rsvp
+from bot.services import calendar_queries as queries
+from bot.services.calendar import SeriesInput
+
+TZ = "Europe/Paris"
+
+
+async def _person(
+    db: Database, clock: FrozenClock, telegram_id: int, name: str, *, consent: bool = True
+) -> Person:
+    async with db.transaction() as session:
+        person = await people.touch_person(
+            session,
+            telegram_id=telegram_id,
+            first_name=name,
+            language="fr",
+            now=clock.now(),
+            facilitator_ids={1},
+        )
+        if consent:
+            await people.give_consent(session, person, now=clock.now())
+        return person
+
+
+async def _series(db: Database, clock: FrozenClock, boss: Person, place: str) -> int:
+    async with db.transaction() as session:
+        series = await calendar.create_series(
+            session,
+            data=SeriesInput(
+                title="Danse",
+                place=place,
+                weekday=1,
+                start_time=time(14),
+                duration_minutes=90,
+                first_date=date(2026, 12, 1),
+                capacity=2,
+            ),
+            creator=boss,
+            now=clock.now(),
+            tz=TZ,
+        )
+        return series.id
+
+
+async def test_people_are_paged_by_name_ignoring_accents_and_consent(database, clock):
+    await _person(database, clock, 1, "Claire")
+    for i, name in enumerate(["zoé", "Émilie", "Bruno", "alice", "Damien"]):
+        await _person(database, clock, 10 + i, name)
+    await _person(database, clock, 99, "Aaron", consent=False)  # never listed
+    async with database.transaction() as session:
+        first = await queries.people_page(session, page=0, size=4)
+        last = await queries.people_page(session, page=7, size=4)
+    assert [p.name for p in first.people] == ["alice", "Bruno", "Claire", "Damien"]
+    assert (first.page, first.pages, first.total) == (0, 2, 6)
+    assert first.has_next and not first.has_previous
+    # A page past the end (an old button) shows the last one.
+    assert [p.name for p in last.people] == ["Émilie", "zoé"]
+    assert last.page == 1 and last.has_previous and not last.has_next
+
+
+async def test_consented_person_only(database, clock):
+    yes = await _person(database, clock, 10, "Nadia")
+    no = await _person(database, clock, 11, "Karim", consent=False)
+    async with database.transaction() as session:
+        assert (await queries.consented_person(session, yes.id)) is not None
+        assert await queries.consented_person(session, no.id) is None
+        assert await queries.consented_person(session, 12345) is None
+
+
+async def test_counts_next_and_places_of_series(database, clock):
+    boss = await _person(database, clock, 1, "Claire")
+    first = await _series(database, clock, boss, "Maison de quartier")
+    clock.advance(seconds=1)
+    await _series(database, clock, boss, "MJC")
+    clock.advance(seconds=1)
+    await _series(database, clock, boss, "Maison de quartier")
+    async with database.transaction() as session:
+        count = await queries.future_count(session, series_id=first, now=clock.now())
+        following = await queries.next_of_series(session, series_id=first, now=clock.now())
+        places = await queries.recent_places(session)
+        assert count >= 7
+        assert following is not None and following.local_date == date(2026, 12, 1)
+        assert places == ["Maison de quartier", "MJC"]
+        later = following.starts_at + timedelta(days=365)
+        assert await queries.future_count(session, series_id=first, now=later) == 0
+
+
+async def test_seat_moves_give_places_in_line(database, clock):
+    boss = await _person(database, clock, 1, "Claire")
+    members = [await _person(database, clock, 10 + i, f"P{i}") for i in range(4)]
+    series_id = await _series(database, clock, boss, "Salle")
+    async with database.transaction() as session:
+        occurrence = await queries.next_of_series(session, series_id=series_id, now=clock.now())
+        assert occurrence is not None
+        for member in members:
+            clock.advance(seconds=1)
+            await rsvp.respond(
+                session,
+                occurrence_id=occurrence.id,
+                person=member,
+                answer="yes",
+                now=clock.now(),
+            )
+        # Two seats: P2 and P3 wait. One seat: P1 goes back to the head of the line.
+        _seats, moved = await rsvp.set_capacity(session, occurrence_id=occurrence.id, capacity=1)
+        rebuilt = await queries.seat_moves(
+            session,
+            occurrence_id=occurrence.id,
+            promoted=[],
+            demoted=[m.person_id for m in moved],
+        )
+        assert [(m.person_id, m.promoted, m.position) for m in rebuilt] == [
+            (members[1].id, False, 1)
+        ]
+        _seats, moved = await rsvp.set_capacity(session, occurrence_id=occurrence.id, capacity=3)
+        rebuilt = await queries.seat_moves(
+            session,
+            occurrence_id=occurrence.id,
+            promoted=[m.person_id for m in moved],
+            demoted=[],
+        )
+        assert [(m.person_id, m.promoted, m.position) for m in rebuilt] == [
+            (members[1].id, True, None),
+            (members[2].id, True, None),
+        ]
+        assert (
+            await queries.seat_moves(session, occurrence_id=occurrence.id, promoted=[], demoted=[])
+            == []
+        )
