@@ -72,7 +72,9 @@ class TimedFake(FakeTelegram):
         return await super()._api_answerCallbackQuery(values, chat, files)
 
 
-async def one_off(db: Database, starts_at: datetime, *, day_before_done: bool = True) -> int:
+async def one_off(
+    db: Database, starts_at: datetime, *, day_before_done: bool = True, capacity: int = 500
+) -> int:
     """A session at `starts_at`; the day-before reminder marked done (not measured here)."""
     now = datetime.now(UTC)
     async with db.transaction() as session:
@@ -85,7 +87,7 @@ async def one_off(db: Database, starts_at: datetime, *, day_before_done: bool = 
             place="Maison de quartier",
             starts_at=starts_at,
             duration_minutes=120,
-            capacity=500,
+            capacity=capacity,
             now=now,
             tz=TZ,
         )
@@ -214,7 +216,7 @@ async def scenario_group(workdir: Path, taps: int = 20) -> dict[str, Any]:
     for tid in ids:
         group.add_member(fake.user(tid, f"P{tid}"))
     starts = datetime.now(UTC) + timedelta(days=1, seconds=-30)
-    occurrence_id = await one_off(db, starts, day_before_done=False)
+    occurrence_id = await one_off(db, starts, day_before_done=False, capacity=taps)
     async with db.transaction() as session:
         occurrence = await session.get(Occurrence, occurrence_id)
         assert occurrence is not None

@@ -212,13 +212,14 @@ class OutboxSender:
             if claimed and len(self._in_flight) < self.max_in_flight:
                 continue  # more may be due right away
             self._wake.clear()
+            timeout = await self._idle_timeout() if not self._in_flight else None
             waiters: set[asyncio.Future[Any]] = set()
             waiters.update(self._in_flight.keys())
             waiters.add(asyncio.ensure_future(self._wake.wait()))
             waiters.add(asyncio.ensure_future(stop.wait()))
             _done, pending = await asyncio.wait(
                 waiters,
-                timeout=self.settings.outbox_poll_seconds,
+                timeout=timeout or self.settings.outbox_poll_seconds,
                 return_when=asyncio.FIRST_COMPLETED,
             )
             for fut in pending:
@@ -228,6 +229,22 @@ class OutboxSender:
                 del self._in_flight[task]
         if self._in_flight:
             await asyncio.wait(list(self._in_flight), timeout=30)
+
+    async def _idle_timeout(self) -> float:
+        """Sleep until the next row is due (rows written ahead), at most one poll period."""
+        poll = self.settings.outbox_poll_seconds
+        try:
+            async with self.db.transaction() as session:
+                due = await outbox.next_due_at(session)
+        except Exception:
+            log.exception("outbox: could not read the next due time")
+            return poll
+        if due is None:
+            return poll
+        seconds = (due - self.clock.now()).total_seconds()
+        if seconds <= 0:
+            return poll  # due but held (quiet hours, a chat in flight): the usual pace
+        return min(poll, seconds)
 
     async def _deliver_logged(self, row: Claimed) -> None:
         try:

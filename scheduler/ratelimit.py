@@ -64,7 +64,7 @@ class TelegramRateLimiter(BaseRateLimiter[LimitArgs]):
         group_per_minute: float = 20.0,
         private_burst: int = 3,
         max_retries: int = 2,
-        safety: float = 0.99,
+        safety: float = 0.97,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:

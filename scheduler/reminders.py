@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from telegram.ext import ContextTypes
 
 from bot.runtime import Runtime
@@ -9,8 +11,10 @@ from bot.services import calendar, reminders
 from bot.services.reminders import ReminderSettings
 from scheduler.jobs import runtime_of
 
-# Reminders are looked for this often, so one leaves within a second of its time.
+# Reminders are looked for this often, and written this far ahead with their exact time,
+# so the sender sends them on time whatever the job's phase.
 REMINDERS_EVERY_SECONDS = 1.0
+LEAD = timedelta(seconds=2)
 MATERIALIZE_EVERY_SECONDS = 3600.0
 
 
@@ -28,7 +32,7 @@ async def tick(rt: Runtime) -> int:
     """Enqueue the reminders due now (and those missed while the bot was down)."""
     async with rt.db.transaction() as session:
         added = await reminders.enqueue_due(
-            session, now=rt.clock.now(), cfg=settings_of(rt), translator=rt.translator
+            session, now=rt.clock.now(), cfg=settings_of(rt), translator=rt.translator, lead=LEAD
         )
     if added:
         rt.wake_outbox()

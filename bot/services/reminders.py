@@ -58,9 +58,19 @@ def group_dedupe_key(occurrence: Occurrence) -> str:
 
 
 async def enqueue_due(
-    session: AsyncSession, *, now: datetime, cfg: ReminderSettings, translator: Translator
+    session: AsyncSession,
+    *,
+    now: datetime,
+    cfg: ReminderSettings,
+    translator: Translator,
+    lead: timedelta = timedelta(0),
 ) -> int:
-    """Enqueue every reminder that is due now; returns how many messages were added."""
+    """Enqueue every reminder due by `now + lead`; returns how many messages were added.
+
+    A small `lead` writes the rows a moment early with their exact send time, so the
+    sender, not this job's period, decides how punctual a reminder is.
+    """
+    horizon = now + lead
     candidates = list(
         await session.scalars(
             select(Occurrence)
@@ -80,15 +90,17 @@ async def enqueue_due(
     added = 0
     for occurrence in candidates:
         times = reminder_times(occurrence.starts_at, cfg)
-        hours_due = times[HOURS_BEFORE] <= now
-        if occurrence.day_before_sent_at is None and times[DAY_BEFORE] <= now:
+        hours_due = times[HOURS_BEFORE] <= horizon
+        if occurrence.day_before_sent_at is None and times[DAY_BEFORE] <= horizon:
             occurrence.day_before_sent_at = now
             if not hours_due:  # too late for "tomorrow": the later reminder says it all
-                added += await _enqueue(session, occurrence, DAY_BEFORE, now, cfg, translator)
-                added += await _enqueue_group(session, occurrence, now, cfg, translator)
+                at = max(now, times[DAY_BEFORE])
+                added += await _enqueue(session, occurrence, DAY_BEFORE, now, at, cfg, translator)
+                added += await _enqueue_group(session, occurrence, now, at, cfg, translator)
         if occurrence.hours_before_sent_at is None and hours_due:
             occurrence.hours_before_sent_at = now
-            added += await _enqueue(session, occurrence, HOURS_BEFORE, now, cfg, translator)
+            at = max(now, times[HOURS_BEFORE])
+            added += await _enqueue(session, occurrence, HOURS_BEFORE, now, at, cfg, translator)
     return added
 
 
@@ -97,6 +109,7 @@ async def _enqueue(
     occurrence: Occurrence,
     kind: str,
     now: datetime,
+    send_at: datetime,
     cfg: ReminderSettings,
     translator: Translator,
 ) -> int:
@@ -147,6 +160,7 @@ async def _enqueue(
                 dedupe_key=f"rem:{occurrence.id}:{_stamp(occurrence)}:{person.id}:{kind}",
                 text=text,
                 buttons=session_texts.rsvp_buttons(translator, lang, occurrence.id, mine),
+                not_before=send_at,
                 expires_at=occurrence.starts_at,
                 reachable=person.reachable,
                 priority=40,
@@ -159,6 +173,7 @@ async def _enqueue_group(
     session: AsyncSession,
     occurrence: Occurrence,
     now: datetime,
+    send_at: datetime,
     cfg: ReminderSettings,
     translator: Translator,
 ) -> int:
@@ -174,6 +189,7 @@ async def _enqueue_group(
             dedupe_key=group_dedupe_key(occurrence),
             text=group_text(translator, cfg, occurrence, seats),
             buttons=session_texts.rsvp_buttons(translator, cfg.group_language, occurrence.id),
+            not_before=send_at,
             expires_at=occurrence.starts_at,
             priority=40,
         ),

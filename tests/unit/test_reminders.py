@@ -141,3 +141,15 @@ async def test_linked_group_gets_the_day_before_reminder_with_counts(database, c
     assert len(group) == 1
     assert "👥 0 / 20 inscrits" in group[0].text
     assert "Claire" not in group[0].text
+
+
+async def test_written_a_moment_ahead_with_their_exact_time(database, clock):
+    _, occ = await setup(database, clock)
+    due = at("2026-11-24T18:00")
+    clock.set(due - timedelta(seconds=1.5))
+    async with database.transaction() as session:
+        added = await reminders.enqueue_due(
+            session, now=clock.now(), cfg=CFG, translator=TR, lead=timedelta(seconds=2)
+        )
+    assert added == 1
+    assert [r.not_before for r in await rows(database)] == [due]
