@@ -144,7 +144,7 @@ async def test_linked_group_gets_the_day_before_reminder_with_counts(database, c
 
 
 async def test_written_a_moment_ahead_with_their_exact_time(database, clock):
-    _, occ = await setup(database, clock)
+    await setup(database, clock)
     due = at("2026-11-24T18:00")
     clock.set(due - timedelta(seconds=1.5))
     async with database.transaction() as session:
