@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 # Methods that post or change a message in a chat; Telegram counts these.
 LIMITED_PREFIXES = ("send", "edit", "copy", "forward")
 EXEMPT = frozenset({"sendChatAction"})
+# 429s for this many different chats within a second: the overall limit was hit.
+GLOBAL_429_CHATS = 3
 
 
 @dataclass
@@ -75,6 +77,7 @@ class TelegramRateLimiter(BaseRateLimiter[LimitArgs]):
         self._private_burst = private_burst
         self._chats: dict[int | str, _Slot] = {}
         self._max_retries = max_retries
+        self._recent_429: list[tuple[float, int | str | None]] = []
         self._monotonic = monotonic
         self._sleep = sleep
 
@@ -114,11 +117,19 @@ class TelegramRateLimiter(BaseRateLimiter[LimitArgs]):
             await self._sleep(wait)
 
     def penalize(self, chat_id: int | str | None, retry_after: float) -> None:
-        """Telegram said "retry after N": hold that chat (and, without a chat, everything)."""
-        until = self._monotonic() + retry_after
-        if chat_id is None:
+        """Telegram said "retry after N": hold that chat, or everything when it is global.
+
+        Telegram does not say which limit was hit; 429s for several chats within a second
+        mean the overall one, so everything waits.
+        """
+        now = self._monotonic()
+        until = now + retry_after
+        self._recent_429 = [(t, c) for t, c in self._recent_429 if now - t < 1.0]
+        self._recent_429.append((now, chat_id))
+        distinct = {c for _, c in self._recent_429}
+        if chat_id is None or len(distinct) >= GLOBAL_429_CHATS:
             self._global.pause_until(until)
-        else:
+        if chat_id is not None:
             self._chat_slot(chat_id).pause_until(until)
 
     async def process_request(

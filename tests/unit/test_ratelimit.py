@@ -91,3 +91,15 @@ async def test_interactive_429_waits_and_retries_but_outbox_calls_get_it_back():
         await rl.process_request(
             always_busy, (), {}, "sendMessage", {"chat_id": 10}, LimitArgs(retry_on_429=False)
         )
+
+
+async def test_429_for_one_chat_holds_that_chat_only_but_several_hold_everything():
+    t = FakeTime()
+    rl = limiter(t, per_second=1000)
+    rl.penalize(1, 10)
+    await _send(rl, t, 2)
+    assert t.now < 0.01  # another chat goes on
+    for chat in (3, 4, 5):
+        rl.penalize(chat, 5)
+    await _send(rl, t, 6)
+    assert t.now >= 5  # three chats refused within a second: everything waited

@@ -153,3 +153,15 @@ async def test_written_a_moment_ahead_with_their_exact_time(database, clock):
         )
     assert added == 1
     assert [r.not_before for r in await rows(database)] == [due]
+
+
+async def test_two_processes_ticking_together_send_each_reminder_once(database, clock):
+    import asyncio
+
+    await setup(database, clock)
+    for tid in range(10, 20):
+        await factories.person(database, clock.now(), tid, f"P{tid}")
+    clock.set(at("2026-11-24T18:00"))
+    added = await asyncio.gather(tick(database, clock), tick(database, clock))
+    assert sum(added) == 11
+    assert len(await rows(database)) == 11
