@@ -98,5 +98,5 @@ def build_application(
     rt.group_editor = GroupEditor(rt, app.bot)
     rt.tap_batcher = tap_batcher(rt)
     app.bot_data["runtime"] = rt
-    handlers.register(app, rt.translator)
+    handlers.register(app)
     return app

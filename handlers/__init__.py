@@ -13,7 +13,6 @@ from telegram.ext import (
 )
 
 from bot import callback_data as cb
-from bot.i18n import Translator
 from handlers import announce, calendar_admin, fallback, onboarding, router, sessions
 from handlers.errors import on_error
 
@@ -22,7 +21,7 @@ from handlers.errors import on_error
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 
 
-def register(app: Application, translator: Translator) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:  # type: ignore[type-arg]
     """Add all handlers in priority order."""
     # 1. Commands (French aliases beside the English names).
     app.add_handler(CommandHandler("start", onboarding.start, filters=PRIVATE))
@@ -30,12 +29,11 @@ def register(app: Application, translator: Translator) -> None:  # type: ignore[
     app.add_handler(CommandHandler("menu", onboarding.menu, filters=PRIVATE))
     app.add_handler(CommandHandler(["language", "langue"], onboarding.language, filters=PRIVATE))
     app.add_handler(CommandHandler(["invite", "inviter"], onboarding.invite, filters=PRIVATE))
+    app.add_handler(CommandHandler(["annuler", "cancel"], router.cancel, filters=PRIVATE))
 
     # 2. Buttons of onboarding.
     app.add_handler(CallbackQueryHandler(onboarding.choose_language, pattern=cb.pattern("lang")))
     app.add_handler(CallbackQueryHandler(onboarding.consent, pattern=cb.pattern("consent")))
-
-    app.add_handler(CommandHandler(["annuler", "cancel"], router.cancel, filters=PRIVATE))
 
     # 3. Capabilities (their commands and buttons).
     announce.register(app)

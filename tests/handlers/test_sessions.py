@@ -242,3 +242,14 @@ async def test_announcement_to_people_coming_to_the_next_session(app, fake, data
     await boss.tap("📣 Annonce")
     await boss.send("N'oubliez pas vos tabliers")
     assert "📅 Inscrits à la prochaine séance (1)" in str(boss.inline_buttons())
+
+
+async def test_a_tap_before_consent_leads_back_to_the_privacy_notice(app, fake, database, clock):
+    sessions = await workshop(fake, database, clock)
+    user = fake.user(600, "Nouveau")
+    await user.send("/start")
+    await user.press_callback(f"rv:y:{sessions[0].id}")
+    assert user.callback_answers[-1]["text"] == "Il faut d'abord dire oui ou non 👇"
+    assert "Vos informations" in user.last.text
+    async with database.transaction() as session:
+        assert (await session.scalars(select(Rsvp))).all() == []
