@@ -252,3 +252,12 @@ async def test_outbox_overview_for_facilitators(app, fake):
     text = replies[0].text
     assert "✅ Envoyés aujourd'hui :" in text
     assert "📞 À appeler : P116" in text
+
+
+async def test_caption_over_the_limit_is_refused_with_the_figures(app, fake, database):
+    boss, _ = await group(fake, 118)
+    await boss.tap("📣 Annonce")
+    replies = await boss.send_photo(caption="x" * 1100)
+    assert "La légende fait 1100 caractères" in replies[-1].text
+    assert "La limite est 1024" in replies[-1].text
+    assert await count(database, Broadcast) == 0
