@@ -1,0 +1,131 @@
+"""Attendance of a session that has started: who came, and people who came unannounced."""
+
+from __future__ import annotations
+
+from bot import callback_data as cb
+from bot.models import Answer, Occurrence
+from bot.services import calendar, rsvp
+from handlers.calendar_admin.common import (
+    Row,
+    _known_person,
+    _pairs,
+    _parsed,
+    _short,
+    _show_screen,
+    _stale,
+    _started_occurrence,
+    _when,
+)
+from handlers.decorators import Ctx, with_person
+from handlers.keyboards import inline
+
+RECENT_LIMIT = 5
+# Telegram takes at most 100 buttons a keyboard; anyone beyond is reached by the picker.
+MAX_LISTED = 80
+
+
+async def _recent(ctx: Ctx, *, edit: bool) -> None:
+    found = await calendar.recent(ctx.session, now=ctx.now, limit=RECENT_LIMIT)
+    rows: list[Row] = [
+        [(_short(f"{o.title} · {_when(ctx, o)}"), cb.make("cat", o.id))] for o in found
+    ]
+    rows.append([(ctx.t("cal.button_back"), cb.make("cam", "home"))])
+    text = ctx.t("cal.attendance_choose") if found else ctx.t("cal.attendance_none")
+    _show_screen(ctx, text, inline(rows), edit=edit)
+
+
+def _listed(people: list[rsvp.Attendee]) -> list[rsvp.Attendee]:
+    """Those expected first (yes, then the line, then maybe), then anyone marked present."""
+    yes = [a for a in people if a.answer == Answer.YES]
+    ordered = [a for a in yes if not a.waitlisted] + [a for a in yes if a.waitlisted]
+    ordered += [a for a in people if a.answer == Answer.MAYBE]
+    ordered += [a for a in people if a.answer == Answer.NO and a.present]
+    return ordered[:MAX_LISTED]
+
+
+async def _sheet(ctx: Ctx, occurrence: Occurrence) -> None:
+    """The attendance sheet, edited in place after every tap."""
+    people = _listed(await rsvp.attendees(ctx.session, occurrence.id))
+    figures = await rsvp.attendance(ctx.session, occurrence.id)
+    lines = [
+        ctx.t("cal.sheet_title", title=occurrence.title, when=_when(ctx, occurrence)),
+        ctx.t("cal.sheet_present", total=figures.total, walk_ins=figures.walk_ins),
+    ]
+    if figures.said_yes:
+        lines.append(ctx.t("cal.sheet_came", came=figures.yes_and_came, said_yes=figures.said_yes))
+    lines.append(ctx.t("cal.sheet_hint") if people else ctx.t("cal.sheet_nobody"))
+    names = [
+        (
+            ("✅ " if a.present else "⬜ ") + _short(a.name) + (" +1" if a.plus_one else ""),
+            cb.make("cai", occurrence.id, a.person_id),
+        )
+        for a in people
+    ]
+    rows = _pairs(names)
+    rows.append([(ctx.t("cal.button_other_person"), cb.make("cap", occurrence.id, "a", 0))])
+    rows.append(
+        [
+            (ctx.t("cal.button_walk_in_down"), cb.make("caj", occurrence.id, "d")),
+            (ctx.t("cal.button_walk_in_up"), cb.make("caj", occurrence.id, "u")),
+        ]
+    )
+    rows.append([(ctx.t("cal.button_back"), cb.make("cam", "att"))])
+    ctx.edit("\n".join(lines), inline(rows))
+
+
+@with_person(facilitator_only=True)
+async def on_sheet(ctx: Ctx) -> None:
+    """A session chosen for attendance."""
+    parsed = _parsed(ctx)
+    if parsed is None:
+        _stale(ctx)
+        return
+    occurrence = await _started_occurrence(ctx, parsed.int_arg(0))
+    if occurrence is not None:
+        await _sheet(ctx, occurrence)
+
+
+@with_person(facilitator_only=True)
+async def on_present(ctx: Ctx) -> None:
+    """One tap on a name: there / not there."""
+    parsed = _parsed(ctx)
+    if parsed is None:
+        _stale(ctx)
+        return
+    occurrence = await _started_occurrence(ctx, parsed.int_arg(0))
+    if occurrence is None:
+        return
+    person = await _known_person(ctx, parsed.int_arg(1))
+    if person is None:
+        return
+    here = await rsvp.mark_present(
+        ctx.session, occurrence_id=occurrence.id, person_id=person.id, now=ctx.now
+    )
+    if here:
+        ctx.answer(ctx.t("cal.present_toast", name=person.display_name))
+    else:
+        ctx.answer(ctx.t("cal.absent_toast", name=person.display_name))
+    await _sheet(ctx, occurrence)
+
+
+@with_person(facilitator_only=True)
+async def on_walk_ins(ctx: Ctx) -> None:
+    """➖ / ➕ people who came without answering."""
+    parsed = _parsed(ctx)
+    if parsed is None:
+        _stale(ctx)
+        return
+    occurrence = await _started_occurrence(ctx, parsed.int_arg(0))
+    if occurrence is None:
+        return
+    if parsed.args[1] == "d" and occurrence.walk_ins == 0:
+        # Nothing to take away: an edit would repeat the same sheet, which Telegram refuses.
+        ctx.answer(ctx.t("cal.walk_ins_zero"))
+        return
+    await rsvp.add_walk_ins(
+        ctx.session,
+        occurrence_id=occurrence.id,
+        delta=1 if parsed.args[1] == "u" else -1,
+        now=ctx.now,
+    )
+    await _sheet(ctx, occurrence)
