@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
@@ -90,10 +90,6 @@ AUDIENCES: dict[str, AudienceProvider] = {
     Audience.FRENCH: _french,
     Audience.ENGLISH: _english,
 }
-
-
-def register_audience(name: str, provider: AudienceProvider) -> None:
-    AUDIENCES[name] = provider
 
 
 async def audience_people(
@@ -484,15 +480,3 @@ async def count_audience(
     session: AsyncSession, audience: str, now: datetime, *, exclude_id: int | None = None
 ) -> int:
     return len(await audience_people(session, audience, now, exclude_id=exclude_id))
-
-
-async def pending_count(session: AsyncSession, broadcast_id: int) -> int:
-    return int(
-        await session.scalar(
-            select(func.count()).where(
-                OutboxMessage.broadcast_id == broadcast_id,
-                OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING]),
-            )
-        )
-        or 0
-    )

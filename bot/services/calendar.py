@@ -243,11 +243,6 @@ async def get_occurrence(session: AsyncSession, occurrence_id: int) -> Occurrenc
     return await session.get(Occurrence, occurrence_id)
 
 
-async def next_session(session: AsyncSession, *, now: datetime) -> Occurrence | None:
-    found = await upcoming(session, now=now, limit=1)
-    return found[0] if found else None
-
-
 @dataclass(frozen=True)
 class Change:
     """A session changed under people's feet: who to tell, and how."""
