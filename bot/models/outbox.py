@@ -108,7 +108,6 @@ class Broadcast(Base):
     # Idempotency of the confirmation: a double tap on "Confirm" finds the same key.
     request_key: Mapped[str] = mapped_column(String(64), unique=True)
     report_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    report_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     report_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

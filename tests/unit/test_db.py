@@ -72,3 +72,16 @@ async def test_sqlite_folder_is_created(tmp_path):
         await conn.execute(text("SELECT 1"))
     await db.dispose()
     assert (tmp_path / "deep" / "er" / "miroir.db").exists()
+
+
+async def test_migrations_and_models_describe_the_same_schema(database: Database):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from bot.models import Base
+
+    async with database.engine.connect() as conn:
+        drift = await conn.run_sync(
+            lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
+        )
+    assert drift == [], "a model changed without a migration"

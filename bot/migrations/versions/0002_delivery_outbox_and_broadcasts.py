@@ -34,7 +34,6 @@ def upgrade() -> None:
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('request_key', sa.String(length=64), nullable=False),
     sa.Column('report_chat_id', sa.BigInteger(), nullable=True),
-    sa.Column('report_message_id', sa.BigInteger(), nullable=True),
     sa.Column('report_text', sa.Text(), nullable=True),
     sa.Column('created_at', bot.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('started_at', bot.models.base.UTCDateTime(timezone=True), nullable=True),
