@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput
+from telegram.error import BadRequest
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 FAST_METHODS = frozenset({"answerCallbackQuery"})
@@ -54,3 +55,8 @@ class LaneRequest(BaseRequest):
             connect_timeout=connect_timeout,
             pool_timeout=pool_timeout,
         )
+
+
+def not_modified(exc: BadRequest) -> bool:
+    """Telegram's answer to an edit that changes nothing (a double tap): harmless."""
+    return "not modified" in str(exc).lower()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from bot.clock import Clock
@@ -29,8 +29,6 @@ class Runtime:
     group_editor: Any = None
     # Writes button taps in batches (bot.batching.Batcher, built by handlers.sessions).
     tap_batcher: Any = None
-    # Per-capability state that is not worth a table (e.g. pending edit timers).
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def t(self, key: str, lang: str, /, **params: object) -> str:
         return self.translator.t(key, lang, **params)

@@ -27,6 +27,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.http import not_modified
 from bot.i18n import normalize_language
 from bot.models import Person
 from bot.runtime import Runtime
@@ -124,7 +125,7 @@ class Ctx:
                 )
             except BadRequest as exc:
                 # Tapping the same button twice would re-send identical content.
-                if "not modified" not in str(exc).lower():
+                if not not_modified(exc):
                     raise
                 return None
 
@@ -145,7 +146,7 @@ class Ctx:
                     chat_id=message.chat.id, message_id=message.message_id, reply_markup=None
                 )
             except BadRequest as exc:
-                if "not modified" not in str(exc).lower():
+                if not not_modified(exc):
                     raise
                 return None
 

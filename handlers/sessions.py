@@ -20,6 +20,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot import callback_data as cb
 from bot.batching import Batcher
+from bot.http import not_modified
 from bot.i18n import N_, normalize_language
 from bot.models import Answer, Occurrence, Series
 from bot.runtime import Runtime
@@ -241,7 +242,7 @@ async def _refresh_card(
             text, chat_id=message.chat.id, message_id=message.message_id, reply_markup=new_markup
         )
     except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
+        if not not_modified(exc):
             raise
 
 

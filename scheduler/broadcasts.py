@@ -8,6 +8,7 @@ from typing import Any
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, ExtBot
 
+from bot.http import not_modified
 from bot.runtime import Runtime
 from bot.services import broadcasts
 from scheduler.jobs import runtime_of
@@ -47,7 +48,7 @@ async def tick(rt: Runtime, bot: ExtBot[Any]) -> None:
         try:
             await bot.edit_message_text(text, chat_id=chat_id, message_id=message_id)
         except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
+            if not not_modified(exc):
                 log.warning("report %s/%s not edited: %s", chat_id, message_id, exc)
         except TelegramError as exc:
             log.warning("report %s/%s not edited: %s", chat_id, message_id, exc)

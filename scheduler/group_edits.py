@@ -14,6 +14,7 @@ from typing import Any
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes, ExtBot
 
+from bot.http import not_modified
 from bot.runtime import Runtime
 from bot.services import calendar, reminders, rsvp, session_texts
 from handlers.keyboards import buttons_markup
@@ -76,7 +77,7 @@ class GroupEditor:
                 text, chat_id=chat_id, message_id=message_id, reply_markup=markup
             )
         except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
+            if not not_modified(exc):
                 log.warning("group message %s/%s not edited: %s", chat_id, message_id, exc)
             return False
         except TelegramError as exc:

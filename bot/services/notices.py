@@ -138,7 +138,12 @@ async def notify_seat_moves(
                 chat_id=person.telegram_id,
                 person_id=person.id,
                 kind=SEAT_KIND,
-                dedupe_key=f"seat:{occurrence.id}:{person.id}:{now.timestamp():.3f}",
+                # Up or down (and where) is part of the key: two moves at one instant
+                # are two notices.
+                dedupe_key=(
+                    f"seat:{occurrence.id}:{person.id}:{now.timestamp():.3f}:"
+                    f"{'up' if item.promoted else item.position}"
+                ),
                 text=text,
                 buttons=session_texts.rsvp_buttons(
                     translator,
