@@ -1,4 +1,10 @@
-"""Official Bot API spec (api.json) loading and strict validation of calls and objects."""
+"""Official Bot API spec loading and strict validation of calls and objects.
+
+The spec is the compact ``bot_api_spec.json`` committed beside this module (see
+``derive_spec.py``), or the file named by $TELEGRAM_API_SPEC: either such a compact file or a
+full api.json of https://github.com/PaulSonOfLars/telegram-bot-api-spec, which is reduced in
+memory by the same :func:`derive` that wrote the committed file, so both validate identically.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +15,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .formatting import EntityParseError, parse
 
+if TYPE_CHECKING:
+    from .derive_spec import CompactSpec, FieldEntry
+
 SPEC_ENV = "TELEGRAM_API_SPEC"
+# Written by derive_spec.py (its COMPACT_PATH); a fresh clone validates against this file.
+COMPACT_SPEC_PATH = Path(__file__).with_name("bot_api_spec.json")
 SCALARS = frozenset({"String", "Integer", "Float", "Boolean"})
 _INT_RE = re.compile(r"-?\d+")
-_LIMIT_RE = re.compile(r"(\d+)-(\d+) (characters|bytes)")
-_CONST_RE = re.compile(r'(?:must be|always)\s+"?([A-Za-z0-9_]+)"?')
 _COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 _URL_RE = re.compile(r"(https?|tg)://\S+", re.IGNORECASE)
 # Keyboard button fields that do not count as the button's "action".
@@ -47,11 +56,11 @@ CHAT_ACTIONS = frozenset(
 
 
 def default_spec_path() -> Path:
-    """Spec location: $TELEGRAM_API_SPEC, else ``shared/`` beside the repository root."""
+    """Spec location: $TELEGRAM_API_SPEC if set and non-empty, else the committed compact file."""
     override = os.environ.get(SPEC_ENV)
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "telegram-bot-api" / "api.json"
+    return COMPACT_SPEC_PATH
 
 
 @dataclass(frozen=True)
@@ -61,8 +70,9 @@ class FieldSpec:
     name: str
     types: tuple[str, ...]
     required: bool
-    description: str
-    limit: tuple[int, int, str] | None  # (min, max, "characters"|"bytes") from the description
+    limit: tuple[int, int, str] | None  # (min, max, "characters"|"bytes")
+    formatted: bool  # the limit counts the text after entities parsing
+    const: str | None  # the value this field must have, on union members' discriminators
 
 
 @dataclass(frozen=True)
@@ -73,46 +83,64 @@ class Upload:
     content: bytes
 
 
-def _fields(raw: list[dict[str, Any]]) -> dict[str, FieldSpec]:
+def _fields(entries: list[FieldEntry]) -> dict[str, FieldSpec]:
     out: dict[str, FieldSpec] = {}
-    for f in raw:
-        desc = f.get("description", "")
-        m = _LIMIT_RE.search(desc)
-        limit = (int(m.group(1)), int(m.group(2)), m.group(3)) if m else None
-        out[f["name"]] = FieldSpec(f["name"], tuple(f["types"]), bool(f["required"]), desc, limit)
+    for f in entries:
+        lim = f.get("limit")
+        limit = (int(lim[0]), int(lim[1]), str(lim[2])) if lim else None
+        out[f["name"]] = FieldSpec(
+            f["name"],
+            tuple(f["types"]),
+            bool(f["required"]),
+            limit,
+            bool(f.get("formatted", False)),
+            f.get("const"),
+        )
     return out
 
 
-class ApiSpec:
-    """Parsed api.json with validators for inbound calls and outbound objects."""
+def as_compact(raw: Mapping[str, Any]) -> CompactSpec:
+    """``raw`` in the compact format, derived in memory when it is a full api.json."""
+    # Imported here, not at the top: the package imports this module, and an eager import
+    # would make `python -m tests.fake_telegram.derive_spec` warn that it ran a loaded module.
+    from .derive_spec import derive, is_compact
 
-    def __init__(self, raw: dict[str, Any]) -> None:
-        self.version: str = raw.get("version", "?")
+    if is_compact(raw):
+        return cast("CompactSpec", raw)  # as written by derive_spec, not re-checked
+    return derive(raw)
+
+
+class ApiSpec:
+    """Parsed spec with validators for inbound calls and outbound objects.
+
+    ``raw`` is the loaded JSON of a compact spec or of a full api.json.
+    """
+
+    def __init__(self, raw: Mapping[str, Any]) -> None:
+        spec = as_compact(raw)
+        self.version: str = spec["bot_api_version"]
         self.methods: dict[str, dict[str, FieldSpec]] = {
-            name: _fields(m.get("fields", [])) for name, m in raw["methods"].items()
+            name: _fields(m["fields"]) for name, m in spec["methods"].items()
         }
         self.returns: dict[str, tuple[str, ...]] = {
-            name: tuple(m.get("returns", [])) for name, m in raw["methods"].items()
+            name: tuple(m["returns"]) for name, m in spec["methods"].items()
         }
         self.types: dict[str, dict[str, FieldSpec]] = {
-            name: _fields(t.get("fields", [])) for name, t in raw["types"].items()
+            name: _fields(t["fields"]) for name, t in spec["types"].items()
         }
         self.subtypes: dict[str, tuple[str, ...]] = {
-            name: tuple(t["subtypes"]) for name, t in raw["types"].items() if "subtypes" in t
+            name: tuple(t["subtypes"]) for name, t in spec["types"].items() if "subtypes" in t
         }
         self.string_allowed: frozenset[str] = frozenset(
-            name
-            for name, t in raw["types"].items()
-            if "String can be used instead of this object" in " ".join(t.get("description", []))
+            name for name, t in spec["types"].items() if t.get("string_allowed", False)
         )
         # For union members: the constant of their "type"/"status"/"source" field.
         self.discriminators: dict[str, tuple[str, str]] = {}
         for members in self.subtypes.values():
             for member in members:
                 for fs in self.types.get(member, {}).values():
-                    m = _CONST_RE.search(fs.description)
-                    if fs.required and fs.types == ("String",) and m:
-                        self.discriminators[member] = (fs.name, m.group(1))
+                    if fs.const is not None:
+                        self.discriminators[member] = (fs.name, fs.const)
                         break
         self._lower = {name.lower(): name for name in self.methods}
 
@@ -353,7 +381,7 @@ class ApiSpec:
             mode_field = f"{name}_parse_mode" if f"{name}_parse_mode" in fields else "parse_mode"
             entities_field = f"{name}_entities" if f"{name}_entities" in fields else "entities"
             mode = values.get(mode_field)
-            formatted = "entities parsing" in fs.description or mode_field in fields
+            formatted = fs.formatted or mode_field in fields
             if formatted and mode and isinstance(mode, str) and entities_field not in values:
                 try:
                     measured, _ = parse(value, mode)
@@ -440,7 +468,8 @@ def load_spec(path: str | os.PathLike[str] | None = None) -> ApiSpec:
     target = Path(path) if path is not None else default_spec_path()
     if not target.is_file():
         raise FileNotFoundError(
-            f"Bot API spec not found at {target}; set ${SPEC_ENV} to the api.json path"
+            f"Bot API spec not found at {target}; point ${SPEC_ENV} at an api.json or a compact"
+            f" spec, or leave it empty to use {COMPACT_SPEC_PATH.name} from the repository"
         )
     return _load(str(target.resolve()))
 
