@@ -40,9 +40,9 @@ from benchmarks.common import (
 )
 from bot.db import Database
 from bot.i18n import default_translator
-from bot.models import OutboxMessage, Person
+from bot.models import ContentType, OutboxMessage, Person
 from bot.services import broadcasts
-from bot.services.broadcasts import Draft
+from bot.services.broadcasts import Content
 from tests.fake_telegram import FakeTelegram, SimulatedTimeout
 from tests.fake_telegram.server import ThreadedLoopbackServer
 
@@ -59,7 +59,7 @@ async def announce(db: Database) -> None:
         await broadcasts.create_broadcast(
             session,
             creator=creator,
-            draft=Draft("text", (TEXT,)),
+            content=Content(ContentType.TEXT, (TEXT,)),
             audience="all",
             send_at=now,
             urgent=True,

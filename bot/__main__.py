@@ -5,10 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
-from typing import Any
 
+from bot.app import build_application, make_bot
+from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
+from bot.db import Database
+from bot.migrate import upgrade
+from handlers import ALLOWED_UPDATES
+from scheduler.outbox import OutboxSender
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -32,9 +38,6 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 async def _migrate(settings: Settings) -> None:
-    from bot.db import Database
-    from bot.migrate import upgrade
-
     db = Database(settings.database_url)
     try:
         await upgrade(db.engine)
@@ -43,9 +46,6 @@ async def _migrate(settings: Settings) -> None:
 
 
 def _run(settings: Settings) -> None:
-    from bot.app import build_application
-    from handlers import ALLOWED_UPDATES
-
     app = build_application(settings)
     # run_polling installs SIGINT/SIGTERM handlers and shuts down cleanly on them.
     app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
@@ -53,15 +53,6 @@ def _run(settings: Settings) -> None:
 
 async def _run_sender(settings: Settings, name: str | None) -> None:
     """A delivery worker: the outbox sender alone, until SIGINT/SIGTERM."""
-    import signal
-
-    from telegram.ext import ExtBot
-
-    from bot.app import make_rate_limiter
-    from bot.clock import SystemClock
-    from bot.db import Database
-    from scheduler.outbox import OutboxSender
-
     if not settings.database_url.startswith("postgresql"):
         logging.getLogger("miroir").warning(
             "a separate sender on SQLite competes with the bot's own sender: "
@@ -72,12 +63,7 @@ async def _run_sender(settings: Settings, name: str | None) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     db = Database(settings.database_url)
-    bot: ExtBot[Any] = ExtBot(
-        settings.bot_token.get_secret_value(),
-        base_url=settings.telegram_api_base_url,
-        base_file_url=settings.telegram_file_base_url,
-        rate_limiter=make_rate_limiter(settings),
-    )
+    bot = make_bot(settings)
     sender = OutboxSender(bot=bot, db=db, clock=SystemClock(), settings=settings, sender_id=name)
     try:
         async with bot:

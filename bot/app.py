@@ -1,29 +1,36 @@
-"""build_application: the one place that wires Telegram, the database, handlers and jobs."""
+"""build_application: the one place that wires Telegram, the database, handlers and jobs.
+
+Everything is built in order, each part from the ones before it: the database, the
+clock and the catalogues; the Bot (with its rate limiter and HTTP lanes); the outbox
+sender, the group editor and the tap batcher, which need the Bot; the Runtime that holds
+them; the Application; and last what the capabilities declare (handlers.assemble).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from typing import Any
+from collections.abc import Sequence
 
-from telegram.ext import Application, ApplicationBuilder
+from telegram.ext import ApplicationBuilder, ExtBot, JobQueue
 from telegram.request import BaseRequest, HTTPXRequest
 
 import handlers
+from bot.batching import Batcher
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.context import CONTEXT_TYPES, MiroirApp, MiroirContext
 from bot.db import Database
 from bot.http import LaneRequest
 from bot.i18n import Translator, default_translator
 from bot.runtime import Runtime
+from bot.sending import Bot
+from bot.services import taps
+from bot.services.taps import TapRequest, TapResult
 from handlers.commands import set_default_commands
-from handlers.sessions import tap_batcher
 from scheduler import jobs
 from scheduler.group_edits import GroupEditor
 from scheduler.outbox import OutboxSender
 from scheduler.ratelimit import TelegramRateLimiter
-
-log = logging.getLogger(__name__)
 
 # Long polling keeps one request open for this long; the read timeout must exceed it.
 POLL_TIMEOUT = 10
@@ -37,6 +44,45 @@ def make_rate_limiter(settings: Settings) -> TelegramRateLimiter:
     )
 
 
+def make_bot(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    rate_limiter: TelegramRateLimiter | None = None,
+) -> Bot:
+    """The Bot: its HTTP lanes and the rate limiter that replies and the outbox share."""
+    return ExtBot(
+        settings.bot_token.get_secret_value(),
+        base_url=settings.telegram_api_base_url,
+        base_file_url=settings.telegram_file_base_url,
+        request=request or LaneRequest(),
+        get_updates_request=updates_request or HTTPXRequest(read_timeout=POLL_TIMEOUT + 10),
+        rate_limiter=rate_limiter or make_rate_limiter(settings),
+    )
+
+
+def tap_writer(
+    *, db: Database, clock: Clock, translator: Translator, settings: Settings, sender: OutboxSender
+) -> Batcher[TapRequest, TapResult]:
+    """Button taps written in batches: one transaction for whoever tapped meanwhile."""
+
+    async def write(requests: Sequence[TapRequest]) -> list[TapResult]:
+        async with db.transaction() as session:
+            results = await taps.process_taps(
+                session,
+                requests,
+                now=clock.now(),
+                translator=translator,
+                tz=settings.tz,
+                facilitator_ids=settings.facilitator_ids,
+            )
+        sender.wake()
+        return results
+
+    return Batcher(write)
+
+
 def build_application(
     settings: Settings,
     *,
@@ -47,56 +93,62 @@ def build_application(
     translator: Translator | None = None,
     rate_limiter: TelegramRateLimiter | None = None,
     background: bool = True,
-) -> Application:  # type: ignore[type-arg]
+) -> MiroirApp:
     """Build the Application; tests pass their own request, clock and database.
 
     `background=False` leaves the outbox sender and the periodic jobs off, so a test
     drives them itself with its frozen clock.
     """
+    db = database or Database(settings.database_url)
+    clock = clock or SystemClock()
+    translator = translator or default_translator()
+    bot = make_bot(
+        settings, request=request, updates_request=updates_request, rate_limiter=rate_limiter
+    )
+    sender = OutboxSender(bot=bot, db=db, clock=clock, settings=settings)
     rt = Runtime(
         settings=settings,
-        db=database or Database(settings.database_url),
-        clock=clock or SystemClock(),
-        translator=translator or default_translator(),
+        db=db,
+        clock=clock,
+        translator=translator,
+        outbox=sender,
+        group_counts=GroupEditor(
+            bot=bot, db=db, clock=clock, translator=translator, settings=settings
+        ),
+        taps=tap_writer(
+            db=db, clock=clock, translator=translator, settings=settings, sender=sender
+        ),
     )
+    surface = handlers.assemble(translator)
     stop_sender = asyncio.Event()
     sender_task: list[asyncio.Task[None]] = []
 
-    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
-        me = await app.bot.get_me()
-        rt.bot_username = me.username or ""
-        await set_default_commands(app.bot, rt)
+    async def post_init(app: MiroirApp) -> None:
+        await set_default_commands(app.bot, surface.command_lists, settings.default_language)
         if background:
-            sender_task.append(asyncio.create_task(rt.sender.run(stop_sender)))
-            jobs.schedule(app, rt)
+            sender_task.append(asyncio.create_task(sender.run(stop_sender)))
+            jobs.schedule(app)
 
-    async def post_stop(app: Application) -> None:  # type: ignore[type-arg]
+    async def post_stop(app: MiroirApp) -> None:
         stop_sender.set()
         if sender_task:
             await sender_task[0]
 
-    async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
-        await rt.db.dispose()
+    async def post_shutdown(app: MiroirApp) -> None:
+        await db.dispose()
 
-    builder = (
+    app: MiroirApp = (
         ApplicationBuilder()
-        .token(settings.bot_token.get_secret_value())
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(settings.telegram_file_base_url)
-        .request(request or LaneRequest())
-        .get_updates_request(updates_request or HTTPXRequest(read_timeout=POLL_TIMEOUT + 10))
-        .rate_limiter(rate_limiter or make_rate_limiter(settings))
+        .bot(bot)
+        .context_types(CONTEXT_TYPES)
+        .job_queue(JobQueue[MiroirContext]())
         # Updates are handled concurrently: one slow reply never holds up the next person.
         .concurrent_updates(64)
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
+        .build()
     )
-    app: Application[Any, Any, Any, Any, Any, Any] = builder.build()
-    rt.sender = OutboxSender(bot=app.bot, db=rt.db, clock=rt.clock, settings=settings)
-    rt.wake_outbox = rt.sender.wake
-    rt.group_editor = GroupEditor(rt, app.bot)
-    rt.tap_batcher = tap_batcher(rt)
-    app.bot_data["runtime"] = rt
-    handlers.register(app)
+    app.bot_data.runtime = rt
+    surface.install(app)
     return app

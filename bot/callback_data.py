@@ -1,81 +1,106 @@
-"""Callback data: compact prefixed strings ("lang:fr"), built and parsed in one place.
+"""Button kinds: what a button carries, built and checked in one place.
 
-Telegram gives back whatever a button carried, and anyone can forge it, so every
-field is checked here against a pattern; ids are re-checked against the database by
-the handler that acts on them.
+Telegram gives back whatever a button carried, and anyone can forge it, so each kind
+declares one pattern per argument and `parse` refuses anything else; ids are re-checked
+against the database by the handler that acts on them. A kind is a plain value: the
+capability that owns it declares it, and `handlers.assemble()` checks that no two kinds
+share a prefix. The prefix on the wire stays short (callback data is at most 64 bytes);
+the name in the code says what the button does.
+
+The kinds that services put on outbox messages live here, below the services; every
+other kind lives beside the handlers that answer it.
 """
 
 from __future__ import annotations
 
+import enum
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from bot.models import Answer
 
 MAX_BYTES = 64
 SEP = ":"
 
 ID = r"[1-9]\d{0,9}"
 
-# Every kind of button, with one regex per argument. Kept in one place (here rather than
-# in handlers/) because outbox rows built by services carry buttons too.
-SCHEMAS: dict[str, tuple[str, ...]] = {
-    "lang": (r"fr|en",),
-    "consent": (r"yes|no",),
-    # announcements
-    "ana": (r"all|next|fr|en",),  # audience
-    "anw": (r"now|later",),  # when
-    "ank": (r"[A-Za-z0-9_-]{6,16}", r"0|1"),  # confirm: request key, urgent
-    "ans": (),  # split a long text
-    "anx": (),  # drop the draft
-    "anc": (ID,),  # cancel a scheduled announcement
-    # sessions and answers
-    "rv": (r"y|m|n|p|q", ID),  # answer: yes, maybe, no, +1 on, +1 off; occurrence
-    "ics": (ID,),  # calendar file of a series
-    "rem": (r"d|h|show",),  # reminder choices: day before, hours before
-    "lk": (ID,),  # link the current group to a series
-}
-
 
 @dataclass(frozen=True)
 class Callback:
-    kind: str
+    """A parsed button: its kind and its checked arguments."""
+
+    kind: ButtonKind
     args: tuple[str, ...]
 
     def int_arg(self, index: int) -> int:
         return int(self.args[index])
 
 
-def register(kind: str, *arg_patterns: str) -> None:
-    """Add a kind of button (a capability's own, e.g. the facilitators' calendar)."""
-    if kind in SCHEMAS and SCHEMAS[kind] != arg_patterns:
-        raise ValueError(f"callback kind {kind!r} registered twice")
-    SCHEMAS[kind] = arg_patterns
+@dataclass(frozen=True)
+class ButtonKind:
+    """One kind of button: a short prefix on the wire and one regex per argument."""
 
+    prefix: str
+    args: tuple[str, ...] = ()
 
-def make(kind: str, *args: object) -> str:
-    data = SEP.join([kind, *(str(a) for a in args)])
-    if kind not in SCHEMAS:
-        raise ValueError(f"unknown callback kind {kind!r}")
-    if parse(data) is None:
-        raise ValueError(f"callback data {data!r} does not match its schema")
-    if len(data.encode()) > MAX_BYTES:
-        raise ValueError(f"callback data {data!r} exceeds {MAX_BYTES} bytes")
-    return data
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z]{2,8}", self.prefix):
+            raise ValueError(f"button prefix {self.prefix!r} must be 2-8 lowercase letters")
 
+    def make(self, *args: object) -> str:
+        data = SEP.join([self.prefix, *(str(a) for a in args)])
+        if self.parse(data) is None:
+            raise ValueError(f"callback data {data!r} does not match its kind")
+        if len(data.encode()) > MAX_BYTES:
+            raise ValueError(f"callback data {data!r} exceeds {MAX_BYTES} bytes")
+        return data
 
-def parse(data: str | None) -> Callback | None:
-    """Return the parsed callback, or None for anything malformed or unknown."""
-    if not data or len(data.encode()) > MAX_BYTES:
-        return None
-    kind, *args = data.split(SEP)
-    patterns = SCHEMAS.get(kind)
-    if patterns is None or len(args) != len(patterns):
-        return None
-    for value, pattern in zip(args, patterns, strict=True):
-        if not re.fullmatch(pattern, value):
+    def parse(self, data: str | None) -> Callback | None:
+        """The parsed button, or None for anything malformed or of another kind."""
+        if not data or len(data.encode()) > MAX_BYTES:
             return None
-    return Callback(kind, tuple(args))
+        prefix, *args = data.split(SEP)
+        if prefix != self.prefix or len(args) != len(self.args):
+            return None
+        for value, pattern in zip(args, self.args, strict=True):
+            if not re.fullmatch(pattern, value):
+                return None
+        return Callback(self, tuple(args))
+
+    @property
+    def pattern(self) -> str:
+        """Regex for CallbackQueryHandler: routes by prefix; parse() checks the rest."""
+        return f"^{re.escape(self.prefix)}(?::|$)"
 
 
-def pattern(kind: str) -> str:
-    """Regex for CallbackQueryHandler: routes by kind; parse() validates the rest."""
-    return f"^{re.escape(kind)}(?::|$)"
+def check_unique(kinds: Iterable[ButtonKind]) -> None:
+    """Two kinds with one prefix would route one's taps to the other's handler."""
+    seen: dict[str, ButtonKind] = {}
+    for kind in kinds:
+        other = seen.setdefault(kind.prefix, kind)
+        if other is not kind:
+            raise ValueError(f"button prefix {kind.prefix!r} is used by two kinds")
+
+
+# Carried by outbox messages that services build (reminders, notices, group posts).
+class TapCode(enum.StrEnum):
+    """What an answer button says, as it travels on the wire."""
+
+    YES = "y"
+    MAYBE = "m"
+    NO = "n"
+    PLUS_ONE = "p"  # yes, with someone
+    ALONE = "q"  # yes, without the +1 any more
+
+    @property
+    def answer(self) -> Answer:
+        return {TapCode.MAYBE: Answer.MAYBE, TapCode.NO: Answer.NO}.get(self, Answer.YES)
+
+    @property
+    def plus_one(self) -> bool | None:
+        """True or False when the tap sets the +1; None when it leaves it as it is."""
+        return {TapCode.PLUS_ONE: True, TapCode.ALONE: False}.get(self)
+
+
+RSVP_ANSWER = ButtonKind("rv", ("|".join(TapCode), ID))  # the answer, the session

@@ -7,7 +7,7 @@ import zoneinfo
 from datetime import time
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TOKEN_RE = re.compile(r"^\d{5,}:[A-Za-z0-9_-]{30,}$")
@@ -90,8 +90,6 @@ class ConfigError(Exception):
 
 def load_settings(**overrides: object) -> Settings:
     """Read the settings, turning validation errors into one readable sentence."""
-    from pydantic import ValidationError
-
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

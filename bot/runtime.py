@@ -1,34 +1,58 @@
-"""What every handler and job needs, built once by bot.app and kept in bot_data."""
+"""What every handler and job needs, built once by bot.app before the Application.
+
+Every part is built before the Runtime and never replaced. The outbox sender and the
+group editor live in scheduler/, above bot/, so the Runtime knows them through the
+small Protocols below rather than by their classes.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
+from bot.batching import Batcher
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.i18n import Translator
+from bot.services.taps import TapRequest, TapResult
 
 
-@dataclass
+class Delivery(Protocol):
+    """The outbox sender, as handlers and jobs use it."""
+
+    def wake(self) -> None:
+        """Something was enqueued: send it now rather than at the next poll."""
+        ...
+
+    async def drain(self, max_rounds: int = ...) -> int:
+        """Deliver everything due now; returns the rows handled."""
+        ...
+
+
+class GroupCounts(Protocol):
+    """Keeps the counts on a group's reminder up to date, with few edits."""
+
+    edits: int
+
+    async def touch(self, occurrence_id: int) -> None: ...
+
+    async def flush(self) -> int: ...
+
+
+@dataclass(frozen=True)
 class Runtime:
     settings: Settings
     db: Database
     clock: Clock
     translator: Translator
-    bot_username: str = ""
-    # Set by bot.app to the outbox sender's wake-up: called after a commit that may
-    # have enqueued messages, so they leave now rather than at the next poll.
-    wake_outbox: Callable[[], None] = lambda: None
-    # The outbox sender (scheduler.outbox.OutboxSender), typed loosely: bot/ must not
-    # depend on scheduler/.
-    sender: Any = None
-    # Coalesces edits of group messages (scheduler.group_edits.GroupEditor).
-    group_editor: Any = None
-    # Writes button taps in batches (bot.batching.Batcher, built by handlers.sessions).
-    tap_batcher: Any = None
+    outbox: Delivery
+    group_counts: GroupCounts
+    taps: Batcher[TapRequest, TapResult]
 
     def t(self, key: str, lang: str, /, **params: object) -> str:
         return self.translator.t(key, lang, **params)
+
+    def wake_outbox(self) -> None:
+        """Called after a commit that may have enqueued messages."""
+        self.outbox.wake()

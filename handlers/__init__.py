@@ -1,10 +1,20 @@
-"""register(): every handler, in order. Order matters: the first matching handler wins."""
+"""assemble(): the bot's whole surface, in order. Importing a handler module registers nothing.
+
+Each capability module exposes one `Capability` value; this is the one place that lists
+them, in the order their menu entries appear, and turns them into PTB handlers. Within
+PTB the first matching handler wins: commands and buttons first (their filters and
+patterns never overlap), then typed text and files, then the fallbacks.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
 from telegram import Update
 from telegram.ext import (
-    Application,
+    BaseHandler,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -12,46 +22,29 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callback_data as cb
-from handlers import announce, calendar_admin, fallback, onboarding, router, sessions
+from bot.callback_data import ButtonKind, check_unique
+from bot.context import MenuEntry, MiroirApp, MiroirContext
+from bot.i18n import N_, Translator
+from handlers import announce, calendar_admin, fallback, onboarding, rsvp
+from handlers.capability import Capability, Command, Who
+from handlers.commands import CommandLists, command_lists
+from handlers.ctx import with_person
 from handlers.errors import on_error
+from handlers.router import Router
 
 # Only new messages in private chats: edited messages, groups and channels are ignored
 # unless a capability asks for them explicitly.
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+GROUPS = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
 
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    """Add all handlers in priority order."""
-    # 1. Commands (French aliases beside the English names).
-    app.add_handler(CommandHandler("start", onboarding.start, filters=PRIVATE))
-    app.add_handler(CommandHandler(["help", "aide"], onboarding.help_, filters=PRIVATE))
-    app.add_handler(CommandHandler("menu", onboarding.menu, filters=PRIVATE))
-    app.add_handler(CommandHandler(["language", "langue"], onboarding.language, filters=PRIVATE))
-    app.add_handler(CommandHandler(["invite", "inviter"], onboarding.invite, filters=PRIVATE))
-    app.add_handler(CommandHandler(["annuler", "cancel"], router.cancel, filters=PRIVATE))
-
-    # 2. Buttons of onboarding.
-    app.add_handler(CallbackQueryHandler(onboarding.choose_language, pattern=cb.pattern("lang")))
-    app.add_handler(CallbackQueryHandler(onboarding.consent, pattern=cb.pattern("consent")))
-
-    # 3. Capabilities (their commands and buttons).
-    announce.register(app)
-    sessions.register(app)
-    calendar_admin.register(app)
-
-    # 4. Typed text and files: menu buttons, answers a conversation waits for, replies.
-    app.add_handler(MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command))
-    app.add_handler(MessageHandler(PRIVATE & filters.TEXT, router.on_text))
-    app.add_handler(MessageHandler(PRIVATE & ~filters.TEXT, router.on_media))
-
-    # 5. Fallbacks, last: anything nobody else took gets a kind answer.
-    app.add_handler(CallbackQueryHandler(fallback.stale_button))
-    app.add_handler(
-        ChatMemberHandler(fallback.private_membership, ChatMemberHandler.MY_CHAT_MEMBER)
-    )
-    app.add_error_handler(on_error)
-
+CAPABILITIES: tuple[Capability, ...] = (
+    rsvp.CAPABILITY,
+    fallback.COMING_SOON,
+    onboarding.CAPABILITY,
+    announce.CAPABILITY,
+    calendar_admin.CAPABILITY,
+    onboarding.INVITATIONS,
+)
 
 ALLOWED_UPDATES = [
     Update.MESSAGE,
@@ -59,3 +52,79 @@ ALLOWED_UPDATES = [
     Update.CALLBACK_QUERY,
     Update.MY_CHAT_MEMBER,
 ]
+
+
+@dataclass(frozen=True)
+class Surface:
+    """Everything the bot answers, as assembled: what a reader looks for in one place."""
+
+    handlers: tuple[BaseHandler[Any, MiroirContext, Any], ...]
+    commands: tuple[Command, ...]
+    menu: tuple[MenuEntry, ...]
+    button_kinds: tuple[ButtonKind, ...]
+    command_lists: CommandLists
+    router: Router
+
+    def install(self, app: MiroirApp) -> None:
+        for handler in self.handlers:
+            app.add_handler(handler)
+        app.add_error_handler(on_error)
+        app.bot_data.menu = self.menu
+        app.bot_data.command_lists = self.command_lists
+
+
+def _command_handler(command: Command) -> CommandHandler[MiroirContext, None]:
+    chats = GROUPS if command.who is Who.GROUPS else PRIVATE
+    return CommandHandler(command.names, command.callback, filters=chats)
+
+
+def assemble(translator: Translator, capabilities: Sequence[Capability] = CAPABILITIES) -> Surface:
+    """The capabilities in order -> handlers, menu, commands, typed inputs, button kinds."""
+    router = Router.build(
+        translator,
+        menu=[item for c in capabilities for item in c.menu],
+        inputs=[i for c in capabilities for i in c.inputs],
+        reply_hooks=[hook for c in capabilities for hook in c.reply_hooks],
+    )
+    conversation = Capability(
+        name="conversation",
+        commands=(
+            Command("annuler", "cancel", with_person()(router.cancel), N_("commands.cancel")),
+        ),
+    )
+    everything = (*capabilities, conversation)
+    commands = tuple(command for c in everything for command in c.commands)
+    names = [name for command in commands for name in command.names]
+    if len(names) != len(set(names)):
+        raise ValueError("two commands share a name")
+    kinds = tuple(route.kind for c in everything for route in c.buttons)
+    check_unique(kinds)
+
+    handlers: list[BaseHandler[Any, MiroirContext, Any]] = []
+    # 1. Commands and buttons of every capability.
+    for capability in everything:
+        handlers += [_command_handler(command) for command in capability.commands]
+        handlers += [
+            CallbackQueryHandler(route.callback, pattern=route.kind.pattern)
+            for route in capability.buttons
+        ]
+        handlers += capability.handlers
+    # 2. Typed text and files: menu buttons, answers a conversation waits for, replies.
+    handlers += [
+        MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command),
+        MessageHandler(PRIVATE & filters.TEXT, with_person()(router.on_text)),
+        MessageHandler(PRIVATE & ~filters.TEXT, with_person()(router.on_media)),
+    ]
+    # 3. Fallbacks, last: anything nobody else took gets a kind answer.
+    handlers += [
+        CallbackQueryHandler(fallback.stale_button),
+        ChatMemberHandler(fallback.private_membership, ChatMemberHandler.MY_CHAT_MEMBER),
+    ]
+    return Surface(
+        handlers=tuple(handlers),
+        commands=commands,
+        menu=tuple(item.entry for c in capabilities for item in c.menu),
+        button_kinds=kinds,
+        command_lists=command_lists(translator, commands),
+        router=router,
+    )

@@ -8,28 +8,33 @@ request key), and the announcement's messages go through the outbox.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import callback_data as cb
+from bot.callback_data import ID, ButtonKind
+from bot.context import Draft, MenuEntry
 from bot.i18n import N_
 from bot.models import ContentType
+from bot.sending import send_content
 from bot.services import broadcasts, outbox
-from bot.services.broadcasts import Audience, Draft
+from bot.services.broadcasts import Audience, Content
 from bot.services.timeparse import parse_datetime
-from handlers import router
-from handlers.commands import CommandSpec, add_command
-from handlers.decorators import Ctx, with_person
+from handlers.capability import ButtonRoute, Capability, Command, Input, MenuItem, Who
+from handlers.ctx import Ctx, with_person
 from handlers.keyboards import inline
-from handlers.menu import register_action
-from handlers.onboarding import show_menu
 
-DRAFT = "announce"
 CONTENT = "announce.content"
 WHEN_TEXT = "announce.when"
+
+AUDIENCE_CHOICE = ButtonKind("ana", ("|".join(Audience),))
+WHEN_CHOICE = ButtonKind("anw", (r"now|later",))
+CONFIRM = ButtonKind("ank", (r"[A-Za-z0-9_-]{6,16}", r"0|1"))  # the request key, urgent
+SPLIT = ButtonKind("ans")  # cut a long text into several messages
+DROP = ButtonKind("anx")  # forget the draft
+UNSCHEDULE = ButtonKind("anc", (ID,))  # cancel a scheduled announcement
+
 AUDIENCE_LABELS = {
     Audience.EVERYONE: N_("announce.audience_all"),
     Audience.NEXT_SESSION: N_("announce.audience_next"),
@@ -37,25 +42,32 @@ AUDIENCE_LABELS = {
     Audience.ENGLISH: N_("announce.audience_en"),
 }
 
-router.DRAFT_KEYS.add(DRAFT)
+
+@dataclass
+class AnnouncementDraft(Draft):
+    """An announcement being written; nothing is saved before "Envoyer"."""
+
+    # Makes the confirmation idempotent: a double tap finds the announcement it created.
+    key: str
+    content: Content | None = None
+    long_text: str | None = None  # a text over the limit, until the facilitator agrees to cut it
+    audience: Audience | None = None
+    count: int = 0
+    send_at: datetime | None = None  # None: now
 
 
-def _draft(ctx: Ctx) -> dict[str, Any] | None:
-    data = ctx.context.user_data
-    draft = data.get(DRAFT) if data is not None else None
-    return draft if isinstance(draft, dict) else None
+def _draft(ctx: Ctx) -> AnnouncementDraft | None:
+    return ctx.draft(AnnouncementDraft)
 
 
 def _cancel_row(ctx: Ctx) -> list[tuple[str, str]]:
-    return [(ctx.t("announce.button_cancel"), cb.make("anx"))]
+    return [(ctx.t("announce.button_cancel"), DROP.make())]
 
 
 async def start(ctx: Ctx) -> None:
-    """The first step: ask for the content."""
-    router.clear(ctx)
-    assert ctx.context.user_data is not None
-    ctx.context.user_data[DRAFT] = {"key": secrets.token_urlsafe(9)}
-    router.expect(ctx, CONTENT)
+    """📣 Annonce: the first step, ask for the content."""
+    ctx.start_draft(AnnouncementDraft(key=secrets.token_urlsafe(9)))
+    ctx.expect(CONTENT)
     ctx.reply(ctx.t("announce.ask_content"), inline([_cancel_row(ctx)]))
 
 
@@ -74,19 +86,19 @@ async def on_content_text(ctx: Ctx, text: str) -> None:
         ctx.reply(ctx.t("announce.empty"))
         return
     if len(text) > outbox.TEXT_LIMIT:
-        draft["long_text"] = text
+        draft.long_text = text
         parts = broadcasts.split_text(text)
         ctx.reply(
             ctx.t("announce.too_long", length=len(text), limit=outbox.TEXT_LIMIT),
             inline(
                 [
-                    [(ctx.t("announce.button_split", count=len(parts)), cb.make("ans"))],
+                    [(ctx.t("announce.button_split", count=len(parts)), SPLIT.make())],
                     _cancel_row(ctx),
                 ]
             ),
         )
         return
-    draft.update(content_type=ContentType.TEXT, parts=[text], file_id=None)
+    draft.content = Content(ContentType.TEXT, (text,), None)
     await _preview(ctx, draft)
 
 
@@ -109,7 +121,7 @@ async def on_content_media(ctx: Ctx, message: Message) -> None:
             ctx.t("announce.caption_too_long", length=len(caption), limit=outbox.CAPTION_LIMIT)
         )
         return
-    draft.update(content_type=kind, parts=[caption] if caption else [], file_id=file_id)
+    draft.content = Content(kind, (caption,) if caption else (), file_id)
     await _preview(ctx, draft)
 
 
@@ -117,32 +129,33 @@ async def on_content_media(ctx: Ctx, message: Message) -> None:
 async def on_split(ctx: Ctx) -> None:
     """Accept cutting a too-long text into several messages."""
     draft = _draft(ctx)
-    if draft is None or "long_text" not in draft:
-        ctx.answer(ctx.t("errors.stale_button"), alert=True)
+    if draft is None or draft.long_text is None:
+        ctx.stale()
         return
-    parts = broadcasts.split_text(draft.pop("long_text"))
-    draft.update(content_type=ContentType.TEXT, parts=parts, file_id=None)
+    parts = broadcasts.split_text(draft.long_text)
+    draft.long_text = None
+    draft.content = Content(ContentType.TEXT, tuple(parts), None)
     ctx.remove_buttons()
     await _preview(ctx, draft)
 
 
-def _send_like_participants(ctx: Ctx, draft: dict[str, Any]) -> None:
+def _send_like_participants(ctx: Ctx, content: Content) -> None:
     """The preview is sent with the very same call the outbox will make."""
     bot, chat_id = ctx.context.bot, ctx.chat_id
-    kind, parts, file_id = draft["content_type"], list(draft["parts"]), draft["file_id"]
 
     async def send() -> None:
-        if kind == ContentType.TEXT:
-            for part in parts:
-                await bot.send_message(chat_id, part)
+        if content.content_type == ContentType.TEXT:
+            for part in content.parts:
+                await send_content(bot, chat_id, content_type=ContentType.TEXT, text=part)
             return
-        caption = parts[0] if parts else None
-        if kind == ContentType.PHOTO:
-            await bot.send_photo(chat_id, file_id, caption=caption)
-        elif kind == ContentType.VOICE:
-            await bot.send_voice(chat_id, file_id, caption=caption)
-        else:
-            await bot.send_document(chat_id, file_id, caption=caption)
+        caption = content.parts[0] if content.parts else None
+        await send_content(
+            bot,
+            chat_id,
+            content_type=ContentType(content.content_type),
+            text=caption,
+            file_id=content.file_id,
+        )
 
     ctx.later(send)
 
@@ -155,28 +168,29 @@ async def _audience_keyboard(ctx: Ctx) -> InlineKeyboardMarkup:
         count = await broadcasts.count_audience(
             ctx.session, audience, ctx.now, exclude_id=ctx.person.id
         )
-        rows.append([(ctx.t(key, count=count), cb.make("ana", audience.value))])
+        rows.append([(ctx.t(key, count=count), AUDIENCE_CHOICE.make(audience.value))])
     rows.append(_cancel_row(ctx))
     return inline(rows)
 
 
-async def _preview(ctx: Ctx, draft: dict[str, Any]) -> None:
-    router.stop_expecting(ctx)  # the content is in; buttons lead from here
+async def _preview(ctx: Ctx, draft: AnnouncementDraft) -> None:
+    ctx.stop_expecting()  # the content is in; buttons lead from here
     ctx.reply(ctx.t("announce.preview_intro"))
-    _send_like_participants(ctx, draft)
+    assert draft.content is not None
+    _send_like_participants(ctx, draft.content)
     ctx.reply(ctx.t("announce.ask_audience"), await _audience_keyboard(ctx))
 
 
 @with_person(facilitator_only=True)
 async def on_audience(ctx: Ctx) -> None:
     draft = _draft(ctx)
-    parsed = cb.parse(ctx.query.data if ctx.query else None)
-    if draft is None or parsed is None or "content_type" not in draft:
-        ctx.answer(ctx.t("errors.stale_button"), alert=True)
+    parsed = ctx.button(AUDIENCE_CHOICE)
+    if draft is None or parsed is None or draft.content is None:
+        ctx.stale()
         return
-    audience = parsed.args[0]
+    audience = Audience(parsed.args[0])
     if audience not in broadcasts.AUDIENCES:
-        ctx.answer(ctx.t("errors.stale_button"), alert=True)
+        ctx.stale()
         return
     count = await broadcasts.count_audience(
         ctx.session, audience, ctx.now, exclude_id=ctx.person.id
@@ -184,19 +198,16 @@ async def on_audience(ctx: Ctx) -> None:
     if count == 0:
         ctx.answer(ctx.t("announce.empty_audience"), alert=True)
         return
-    draft.update(audience=audience, count=count)
+    draft.audience, draft.count = audience, count
     ctx.edit(
-        ctx.t(
-            "announce.audience_chosen",
-            label=ctx.t(AUDIENCE_LABELS[Audience(audience)], count=count),
-        )
+        ctx.t("announce.audience_chosen", label=ctx.t(AUDIENCE_LABELS[audience], count=count))
     )
     ctx.reply(
         ctx.t("announce.ask_when"),
         inline(
             [
-                [(ctx.t("announce.button_now"), cb.make("anw", "now"))],
-                [(ctx.t("announce.button_later"), cb.make("anw", "later"))],
+                [(ctx.t("announce.button_now"), WHEN_CHOICE.make("now"))],
+                [(ctx.t("announce.button_later"), WHEN_CHOICE.make("later"))],
                 _cancel_row(ctx),
             ]
         ),
@@ -206,16 +217,16 @@ async def on_audience(ctx: Ctx) -> None:
 @with_person(facilitator_only=True)
 async def on_when(ctx: Ctx) -> None:
     draft = _draft(ctx)
-    parsed = cb.parse(ctx.query.data if ctx.query else None)
-    if draft is None or parsed is None or "audience" not in draft:
-        ctx.answer(ctx.t("errors.stale_button"), alert=True)
+    parsed = ctx.button(WHEN_CHOICE)
+    if draft is None or parsed is None or draft.audience is None:
+        ctx.stale()
         return
     ctx.remove_buttons()
     if parsed.args[0] == "now":
-        draft["send_at"] = None
+        draft.send_at = None
         _confirm_screen(ctx, draft)
         return
-    router.expect(ctx, WHEN_TEXT)
+    ctx.expect(WHEN_TEXT)
     ctx.reply(ctx.t("announce.ask_datetime"))
 
 
@@ -230,31 +241,26 @@ async def on_when_text(ctx: Ctx, text: str) -> None:
     if moment <= ctx.now:
         ctx.reply(ctx.t("announce.past_datetime", when=ctx.fmt_datetime(moment)))
         return
-    draft["send_at"] = moment.isoformat()
-    router.stop_expecting(ctx)
+    draft.send_at = moment
+    ctx.stop_expecting()
     _confirm_screen(ctx, draft)
 
 
-def _send_at(draft: dict[str, Any]) -> datetime | None:
-    value = draft.get("send_at")
-    return datetime.fromisoformat(value) if value else None
-
-
-def _confirm_screen(ctx: Ctx, draft: dict[str, Any]) -> None:
-    send_at = _send_at(draft)
+def _confirm_screen(ctx: Ctx, draft: AnnouncementDraft) -> None:
+    send_at = draft.send_at
     when = ctx.fmt_datetime(send_at) if send_at else ctx.t("announce.now")
-    text = ctx.t("announce.confirm", count=draft["count"], when=when)
+    text = ctx.t("announce.confirm", count=draft.count, when=when)
     s = ctx.rt.settings
     moment = send_at or ctx.now
     if outbox.in_quiet_hours(moment, s.tz, s.quiet_hours_start, s.quiet_hours_end):
         text += "\n\n" + ctx.t("announce.quiet_warning", end=s.quiet_hours_end.strftime("%H:%M"))
-    key = draft["key"]
+    key = draft.key
     ctx.reply(
         text,
         inline(
             [
-                [(ctx.t("announce.button_send"), cb.make("ank", key, 0))],
-                [(ctx.t("announce.button_send_urgent"), cb.make("ank", key, 1))],
+                [(ctx.t("announce.button_send"), CONFIRM.make(key, 0))],
+                [(ctx.t("announce.button_send_urgent"), CONFIRM.make(key, 1))],
                 _cancel_row(ctx),
             ]
         ),
@@ -263,30 +269,27 @@ def _confirm_screen(ctx: Ctx, draft: dict[str, Any]) -> None:
 
 @with_person(facilitator_only=True)
 async def on_confirm(ctx: Ctx) -> None:
-    parsed = cb.parse(ctx.query.data if ctx.query else None)
+    parsed = ctx.button(CONFIRM)
     if parsed is None:
-        ctx.answer(ctx.t("errors.stale_button"), alert=True)
+        ctx.stale()
         return
     key, urgent = parsed.args[0], parsed.args[1] == "1"
-    data = ctx.context.user_data
     draft = _draft(ctx)
-    if draft is None or draft.get("key") != key or "count" not in draft:
+    if draft is None or draft.key != key or draft.content is None or draft.audience is None:
         # A second tap on "Envoyer", or a button from an old draft.
         done = await broadcasts.by_request_key(ctx.session, key)
         # No edit here: the first tap is taking the buttons away already.
         ctx.answer(ctx.t("announce.already_sent") if done else ctx.t("errors.stale_button"))
         return
     # Taken before any await: a concurrent second tap finds no draft.
-    assert data is not None
-    data.pop(DRAFT, None)
-    router.clear(ctx)
+    ctx.clear()
     try:
         broadcast, _created = await broadcasts.create_broadcast(
             ctx.session,
             creator=ctx.person,
-            draft=Draft(draft["content_type"], tuple(draft["parts"]), draft["file_id"]),
-            audience=draft["audience"],
-            send_at=_send_at(draft) or ctx.now,
+            content=draft.content,
+            audience=draft.audience,
+            send_at=draft.send_at or ctx.now,
             urgent=urgent,
             request_key=key,
             report_chat_id=ctx.chat_id,
@@ -294,43 +297,43 @@ async def on_confirm(ctx: Ctx) -> None:
             translator=ctx.rt.translator,
         )
     except broadcasts.EmptyAudience:
-        data[DRAFT] = draft
+        ctx.state.draft = draft
         ctx.answer(ctx.t("announce.empty_audience"), alert=True)
         return
     except broadcasts.InThePast:
-        data[DRAFT] = draft
-        router.expect(ctx, WHEN_TEXT)
+        ctx.state.draft = draft
+        ctx.expect(WHEN_TEXT)
         ctx.remove_buttons()
         ctx.reply(ctx.t("announce.past_confirm"))
         return
     except BaseException:
-        data[DRAFT] = draft  # nothing was saved: keep the draft for another try
+        ctx.state.draft = draft  # nothing was saved: keep the draft for another try
         raise
     ctx.answer(ctx.t("announce.confirmed_toast"))
     ctx.remove_buttons()
     if broadcast.send_at > ctx.now:
         ctx.reply(
             ctx.t("announce.scheduled", when=ctx.fmt_datetime(broadcast.send_at)),
-            inline([[(ctx.t("announce.button_unschedule"), cb.make("anc", broadcast.id))]]),
+            inline([[(ctx.t("announce.button_unschedule"), UNSCHEDULE.make(broadcast.id))]]),
         )
-    show_menu(ctx, N_("announce.menu_back"))
+    ctx.show_menu(N_("announce.menu_back"))
 
 
 @with_person(facilitator_only=True)
 async def on_drop(ctx: Ctx) -> None:
     """❌ in any step: forget the draft."""
     had = _draft(ctx) is not None
-    router.clear(ctx)
+    ctx.clear()
     ctx.remove_buttons()
-    show_menu(ctx, N_("cancel.done") if had else N_("cancel.nothing"))
+    ctx.show_menu(N_("cancel.done") if had else N_("cancel.nothing"))
 
 
 @with_person(facilitator_only=True)
 async def on_unschedule(ctx: Ctx) -> None:
     """Cancel a scheduled announcement, until it starts."""
-    parsed = cb.parse(ctx.query.data if ctx.query else None)
+    parsed = ctx.button(UNSCHEDULE)
     if parsed is None:
-        ctx.answer(ctx.t("errors.stale_button"), alert=True)
+        ctx.stale()
         return
     cancelled = await broadcasts.cancel_scheduled(
         ctx.session, broadcast_id=parsed.int_arg(0), person=ctx.person, now=ctx.now
@@ -385,7 +388,7 @@ async def show_outbox(ctx: Ctx) -> None:
                 when=ctx.fmt_datetime(item.send_at),
                 preview=broadcasts.preview_text(item),
             ),
-            inline([[(ctx.t("announce.button_unschedule"), cb.make("anc", item.id))]]),
+            inline([[(ctx.t("announce.button_unschedule"), UNSCHEDULE.make(item.id))]]),
         )
 
 
@@ -395,23 +398,27 @@ async def outbox_command(ctx: Ctx) -> None:
     await show_outbox(ctx)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    app.add_handler(CommandHandler(["annonce", "announce"], command, filters=private))
-    app.add_handler(CommandHandler(["envois", "outbox"], outbox_command, filters=private))
-    app.add_handler(CallbackQueryHandler(on_audience, pattern=cb.pattern("ana")))
-    app.add_handler(CallbackQueryHandler(on_when, pattern=cb.pattern("anw")))
-    app.add_handler(CallbackQueryHandler(on_confirm, pattern=cb.pattern("ank")))
-    app.add_handler(CallbackQueryHandler(on_split, pattern=cb.pattern("ans")))
-    app.add_handler(CallbackQueryHandler(on_drop, pattern=cb.pattern("anx")))
-    app.add_handler(CallbackQueryHandler(on_unschedule, pattern=cb.pattern("anc")))
-
-
-router.TEXT_INPUTS[CONTENT] = on_content_text
-router.MEDIA_INPUTS[CONTENT] = on_content_media
-router.TEXT_INPUTS[WHEN_TEXT] = on_when_text
-router.REPLY_HOOKS.append(forward_reply)
-register_action(N_("menu.announce"), start)
-register_action(N_("menu.outbox"), show_outbox)
-add_command(CommandSpec("annonce", N_("commands.announce"), facilitator_only=True))
-add_command(CommandSpec("envois", N_("commands.outbox"), facilitator_only=True))
+CAPABILITY = Capability(
+    name="announce",
+    commands=(
+        Command("annonce", "announce", command, N_("commands.announce"), who=Who.FACILITATORS),
+        Command("envois", "outbox", outbox_command, N_("commands.outbox"), who=Who.FACILITATORS),
+    ),
+    buttons=(
+        ButtonRoute(AUDIENCE_CHOICE, on_audience, facilitators_only=True),
+        ButtonRoute(WHEN_CHOICE, on_when, facilitators_only=True),
+        ButtonRoute(CONFIRM, on_confirm, facilitators_only=True),
+        ButtonRoute(SPLIT, on_split, facilitators_only=True),
+        ButtonRoute(DROP, on_drop, facilitators_only=True),
+        ButtonRoute(UNSCHEDULE, on_unschedule, facilitators_only=True),
+    ),
+    menu=(
+        MenuItem(MenuEntry(N_("menu.announce"), facilitators_only=True), start),
+        MenuItem(MenuEntry(N_("menu.outbox"), facilitators_only=True), show_outbox),
+    ),
+    inputs=(
+        Input(CONTENT, on_content_text, on_content_media),
+        Input(WHEN_TEXT, on_when_text),
+    ),
+    reply_hooks=(forward_reply,),
+)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from telegram import (
     Bot,
@@ -14,71 +14,55 @@ from telegram import (
 )
 from telegram.error import TelegramError
 
-from bot.i18n import LANGUAGES, N_
+from bot.i18n import LANGUAGES, Translator
 from bot.models import Person
-from bot.runtime import Runtime
+from handlers.capability import Command, Who
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class CommandSpec:
-    name: str
-    description_key: str
-    facilitator_only: bool = False
-
-
-# Capabilities append their own commands when their handler module is imported.
-COMMANDS: list[CommandSpec] = [
-    CommandSpec("menu", N_("commands.menu")),
-    CommandSpec("help", N_("commands.help")),
-    CommandSpec("language", N_("commands.language")),
-    CommandSpec("cancel", N_("commands.cancel")),
-    CommandSpec("invite", N_("commands.invite"), facilitator_only=True),
-]
+CommandLists = dict[tuple[str, str], tuple[BotCommand, ...]]
+LISTS = {
+    # Facilitators see everyone's commands, then their own.
+    Who.EVERYONE: (Who.EVERYONE,),
+    Who.FACILITATORS: (Who.EVERYONE, Who.FACILITATORS),
+    Who.GROUPS: (Who.GROUPS,),
+}
 
 
-def add_command(spec: CommandSpec) -> None:
-    if all(existing.name != spec.name for existing in COMMANDS):
-        COMMANDS.append(spec)
-
-
-def command_list(rt: Runtime, lang: str, *, facilitator: bool) -> list[BotCommand]:
-    ordered = sorted(COMMANDS, key=lambda spec: spec.facilitator_only)
-    return [
-        BotCommand(spec.name, rt.t(spec.description_key, lang))
-        for spec in ordered
-        if facilitator or not spec.facilitator_only
-    ]
-
-
-async def set_default_commands(bot: Bot, rt: Runtime) -> None:
-    """The participants' list, once per language plus the fallback for other languages."""
-    default = rt.settings.default_language
-    await bot.set_my_commands(
-        command_list(rt, default, facilitator=False), scope=BotCommandScopeDefault()
-    )
-    for lang in LANGUAGES:
-        await bot.set_my_commands(
-            command_list(rt, lang, facilitator=False),
-            scope=BotCommandScopeDefault(),
-            language_code=lang,
+def command_lists(translator: Translator, commands: Sequence[Command]) -> CommandLists:
+    """Every "/" list once, by (language, whose list), each command in its language."""
+    return {
+        (lang, whose.value): tuple(
+            BotCommand(c.name_in(lang), translator.t(c.description, lang))
+            for who in shown
+            for c in commands
+            if c.who is who
         )
-    # In groups the bot only links the group to a workshop.
-    for code in ("", *LANGUAGES):
+        for lang in LANGUAGES
+        for whose, shown in LISTS.items()
+    }
+
+
+async def set_default_commands(bot: Bot, lists: CommandLists, default_language: str) -> None:
+    """Everyone's list and the groups' list, per language plus the fallback."""
+    for code in (None, *LANGUAGES):
+        lang = code or default_language
         await bot.set_my_commands(
-            [BotCommand("lier", rt.t("commands.link", code or default))],
+            lists[(lang, Who.EVERYONE.value)], scope=BotCommandScopeDefault(), language_code=code
+        )
+        await bot.set_my_commands(
+            lists[(lang, Who.GROUPS.value)],
             scope=BotCommandScopeAllGroupChats(),
-            language_code=code or None,
+            language_code=code,
         )
 
 
-async def set_chat_commands(bot: Bot, rt: Runtime, person: Person) -> None:
+async def set_chat_commands(bot: Bot, lists: CommandLists, person: Person) -> None:
     """A person's own list in their chosen language (facilitators see theirs)."""
+    whose = Who.FACILITATORS if person.is_facilitator else Who.EVERYONE
     try:
         await bot.set_my_commands(
-            command_list(rt, person.language, facilitator=person.is_facilitator),
-            scope=BotCommandScopeChat(person.telegram_id),
+            lists[(person.language, whose.value)], scope=BotCommandScopeChat(person.telegram_id)
         )
     except TelegramError as exc:
         # A person who never opened the chat has no chat yet: nothing to fix here.

@@ -1,8 +1,9 @@
-"""One transaction and the current Person per update; replies go out after the commit.
+"""The per-update context: one transaction, the current Person, replies after the commit.
 
 Handlers queue what they want to say on the Ctx; the wrapper commits first and sends
 afterwards, so a user is never told about a change that was rolled back, and the
-database is never held while Telegram is slow.
+database is never held while Telegram is slow. The Ctx also carries the person's
+conversation state (what the next text answers, the draft in progress) and the menu.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
@@ -25,13 +26,15 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
+from bot.callback_data import ButtonKind, Callback
+from bot.context import Draft, MenuEntry, MiroirContext, UserState
 from bot.http import not_modified
-from bot.i18n import normalize_language
+from bot.i18n import N_, normalize_language
 from bot.models import Person
 from bot.runtime import Runtime
 from bot.services import people
+from handlers.keyboards import consent_keyboard, main_menu
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +42,7 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 Action = Callable[[], Awaitable[Any]]
 
 
-def runtime(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
-    rt = context.bot_data["runtime"]
-    assert isinstance(rt, Runtime)
-    return rt
+D = TypeVar("D", bound=Draft)
 
 
 @dataclass
@@ -50,7 +50,7 @@ class Ctx:
     """Everything a handler needs for one update."""
 
     update: Update
-    context: ContextTypes.DEFAULT_TYPE
+    context: MiroirContext
     rt: Runtime
     session: AsyncSession
     person: Person
@@ -73,6 +73,66 @@ class Ctx:
 
     def t(self, key: str, /, **params: object) -> str:
         return self.rt.t(key, self.lang, **params)
+
+    # --- the conversation state -------------------------------------------------------
+
+    @property
+    def state(self) -> UserState:
+        state = self.context.user_data
+        if state is None:  # with_person only runs for updates that have a user
+            raise RuntimeError("no user state for this update")
+        return state
+
+    def expect(self, input_name: str) -> None:
+        """The next text (or file) this person sends answers this input."""
+        self.state.awaiting = input_name
+
+    def stop_expecting(self) -> None:
+        """The conversation goes on with buttons only."""
+        self.state.awaiting = None
+
+    def draft(self, kind: type[D]) -> D | None:
+        """The draft in progress if it is of this kind."""
+        draft = self.state.draft
+        return draft if isinstance(draft, kind) else None
+
+    def start_draft(self, draft: Draft) -> None:
+        """Begin a conversation: any other one in progress is dropped."""
+        self.clear()
+        self.state.draft = draft
+
+    def clear(self) -> None:
+        """Leave any conversation: forget what was awaited and the draft."""
+        self.state.awaiting = None
+        self.state.draft = None
+
+    # --- buttons --------------------------------------------------------------------
+
+    def button(self, kind: ButtonKind) -> Callback | None:
+        """The tapped button read as this kind, or None when it is malformed or forged."""
+        return kind.parse(self.query.data if self.query else None)
+
+    def stale(self) -> None:
+        """Say that the tapped button is out of date (a pop-up the person must close)."""
+        self.answer(self.t("errors.stale_button"), alert=True)
+
+    # --- the menu -------------------------------------------------------------------
+
+    @property
+    def menu_entries(self) -> tuple[MenuEntry, ...]:
+        return self.context.bot_data.menu
+
+    def show_menu(self, key: str = N_("menu.here"), **params: object) -> None:
+        """A message with the big buttons under it."""
+        entries = [
+            e for e in self.menu_entries if self.person.is_facilitator or not e.facilitators_only
+        ]
+        self.reply(self.t(key, **params), main_menu(self.t, entries))
+
+    def ask_consent(self) -> None:
+        """Anything before consent leads back to the privacy notice."""
+        self.answer(self.t("consent.needed_toast"))
+        self.reply(self.t("consent.notice"), consent_keyboard(self.t))
 
     def fmt_datetime(self, moment: datetime) -> str:
         return self.rt.translator.format_datetime(moment, self.lang, self.rt.settings.tz)
@@ -158,7 +218,7 @@ class Ctx:
 
 
 Handler = Callable[[Ctx], Awaitable[None]]
-UpdateCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+UpdateCallback = Callable[[Update, MiroirContext], Coroutine[Any, Any, None]]
 
 
 def with_person(
@@ -168,11 +228,11 @@ def with_person(
 
     def decorate(fn: Handler) -> UpdateCallback:
         @functools.wraps(fn)
-        async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        async def wrapper(update: Update, context: MiroirContext) -> None:
             user = update.effective_user
             if user is None or user.is_bot:
                 return
-            rt = runtime(context)
+            rt = context.runtime
             now = rt.clock.now()
             async with rt.db.transaction() as session:
                 person = await people.touch_person(
@@ -187,11 +247,9 @@ def with_person(
                 ctx = Ctx(update, context, rt, session, person, now)
                 # The error handler apologises in this language even after a rollback.
                 if context.user_data is not None:
-                    context.user_data["lang"] = person.language
+                    context.user_data.language = person.language
                 if needs_consent and not person.has_consented:
-                    from handlers.onboarding import ask_consent_again
-
-                    await ask_consent_again(ctx)
+                    ctx.ask_consent()
                 elif facilitator_only and not person.is_facilitator:
                     ctx.answer(ctx.t("errors.facilitators_only"), alert=True)
                     if ctx.query is None:

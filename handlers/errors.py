@@ -6,22 +6,21 @@ import logging
 
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import ContextTypes
 
+from bot.context import MiroirContext
 from bot.i18n import normalize_language
 from bot.services import people
-from handlers.decorators import runtime
 
 log = logging.getLogger("miroir.errors")
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: MiroirContext) -> None:
     """Log the failure; tell the person in their language that something went wrong."""
     error = context.error
     if not isinstance(update, Update):
         log.error("error outside an update: %r", error, exc_info=error)
         return
-    rt = runtime(context)
+    rt = context.runtime
     user = update.effective_user
     if isinstance(error, Forbidden):
         if user is not None:
@@ -33,7 +32,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if chat is None or chat.type != "private":
         return
-    lang = (context.user_data or {}).get("lang") or normalize_language(
+    known = context.user_data.language if context.user_data is not None else None
+    lang = known or normalize_language(
         user.language_code if user else None, rt.settings.default_language
     )
     try:

@@ -3,32 +3,48 @@
 from __future__ import annotations
 
 from telegram import ChatMember, Update
-from telegram.ext import ContextTypes
 
+from bot.context import MenuEntry, MiroirContext
 from bot.i18n import N_
 from bot.services import people
-from handlers.decorators import Ctx, runtime, with_person
-from handlers.onboarding import show_menu
+from handlers.capability import Capability, MenuItem
+from handlers.ctx import Ctx, with_person
 
 
 @with_person()
 async def unknown_command(ctx: Ctx) -> None:
-    show_menu(ctx, N_("fallback.unknown_command"))
+    """A "/" command the bot does not know."""
+    ctx.show_menu(N_("fallback.unknown_command"))
 
 
 @with_person(needs_consent=False)
 async def stale_button(ctx: Ctx) -> None:
     """A button from an old message, or callback data that does not parse."""
-    ctx.answer(ctx.t("errors.stale_button"), alert=True)
+    ctx.stale()
 
 
-async def private_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def private_membership(update: Update, context: MiroirContext) -> None:
     """A person blocked (or unblocked) the bot: stop or resume sending to them."""
     change = update.my_chat_member
     if change is None or change.chat.type != "private":
         return
     status = change.new_chat_member.status
     reachable = status not in (ChatMember.BANNED, ChatMember.LEFT)
-    rt = runtime(context)
-    async with rt.db.transaction() as session:
+    async with context.runtime.db.transaction() as session:
         await people.mark_reachable(session, telegram_id=change.chat.id, reachable=reachable)
+
+
+async def coming_soon(ctx: Ctx) -> None:
+    """A menu entry whose capability is not built yet."""
+    ctx.reply(ctx.t(N_("menu.coming_soon")))
+
+
+# Mood check-ins and common projects are the next capabilities; until each exists, its
+# button answers kindly that it is coming.
+COMING_SOON = Capability(
+    name="coming_soon",
+    menu=(
+        MenuItem(MenuEntry(N_("menu.mood")), coming_soon),
+        MenuItem(MenuEntry(N_("menu.projects")), coming_soon),
+    ),
+)

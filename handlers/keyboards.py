@@ -1,74 +1,56 @@
-"""Builders of the reply keyboards (the big menu) and inline keyboards."""
+"""The big menu (a reply keyboard) and the inline keyboards that handlers build."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-)
+from telegram import InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
-from bot import callback_data as cb
+from bot.callback_data import ButtonKind
+from bot.context import MenuEntry
 from bot.i18n import LANGUAGES, N_
+from bot.sending import inline_keyboard
 from bot.services.outbox import Button
 
 Translate = Callable[..., str]
 
-# Menu entries by message key; the key's last part names the action.
-PARTICIPANT_MENU: tuple[tuple[str, ...], ...] = (
-    (N_("menu.sessions"), N_("menu.mood")),
-    (N_("menu.projects"), N_("menu.help")),
-)
-FACILITATOR_MENU: tuple[tuple[str, ...], ...] = (
-    (N_("menu.announce"), N_("menu.calendar")),
-    (N_("menu.outbox"), N_("menu.invite")),
-)
+LANGUAGE_CHOICE = ButtonKind("lang", (r"fr|en",))
+CONSENT_CHOICE = ButtonKind("consent", (r"yes|no",))
+
 LANGUAGE_LABEL_KEYS = {"fr": N_("lang.button_fr"), "en": N_("lang.button_en")}
+MENU_COLUMNS = 2
 
 
-def main_menu(t: Translate, *, facilitator: bool) -> ReplyKeyboardMarkup:
+def main_menu(t: Translate, entries: Sequence[MenuEntry]) -> ReplyKeyboardMarkup:
     """The persistent menu: big buttons so that nothing requires typing a command."""
-    rows = PARTICIPANT_MENU + (FACILITATOR_MENU if facilitator else ())
+    rows: list[list[KeyboardButton]] = []
+    # Facilitators' entries start a row of their own, below everyone's.
+    for facilitators in (False, True):
+        labels = [KeyboardButton(t(e.key)) for e in entries if e.facilitators_only == facilitators]
+        rows += [labels[i : i + MENU_COLUMNS] for i in range(0, len(labels), MENU_COLUMNS)]
     return ReplyKeyboardMarkup(
-        [[KeyboardButton(t(key)) for key in row] for row in rows],
+        rows,
         resize_keyboard=True,
         is_persistent=True,
         input_field_placeholder=t("menu.placeholder"),
     )
 
 
-def menu_keys() -> list[str]:
-    return [key for rows in (PARTICIPANT_MENU, FACILITATOR_MENU) for row in rows for key in row]
-
-
 def inline(rows: Sequence[Sequence[tuple[str, str]]]) -> InlineKeyboardMarkup:
     """Inline keyboard from rows of (label, callback_data)."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
-
-
-def buttons_markup(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
-    """Inline keyboard from the services' Button rows (the same rows outbox messages carry)."""
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.text, callback_data=b.callback_data, url=b.url) for b in row]
-            for row in rows
-        ]
-    )
+    return inline_keyboard([[Button(label, data) for label, data in row] for row in rows])
 
 
 def language_keyboard(t: Translate) -> InlineKeyboardMarkup:
-    return inline([[(t(LANGUAGE_LABEL_KEYS[lang]), cb.make("lang", lang)) for lang in LANGUAGES]])
+    return inline(
+        [[(t(LANGUAGE_LABEL_KEYS[lang]), LANGUAGE_CHOICE.make(lang)) for lang in LANGUAGES]]
+    )
 
 
 def consent_keyboard(t: Translate) -> InlineKeyboardMarkup:
     return inline(
         [
-            [(t("consent.button_yes"), cb.make("consent", "yes"))],
-            [(t("consent.button_no"), cb.make("consent", "no"))],
+            [(t("consent.button_yes"), CONSENT_CHOICE.make("yes"))],
+            [(t("consent.button_no"), CONSENT_CHOICE.make("no"))],
         ]
     )

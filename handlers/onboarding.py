@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from telegram.ext import ContextTypes
-
-from bot import callback_data as cb
+from bot.context import MenuEntry
 from bot.i18n import N_
 from bot.services import people
 from bot.services.people import InvitationOutcome
+from handlers.capability import ButtonRoute, Capability, Command, MenuItem, Who
 from handlers.commands import set_chat_commands
-from handlers.decorators import Ctx, with_person
-from handlers.keyboards import consent_keyboard, language_keyboard, main_menu
-from handlers.menu import register_action
+from handlers.ctx import Ctx, with_person
+from handlers.keyboards import CONSENT_CHOICE, LANGUAGE_CHOICE, consent_keyboard, language_keyboard
 
 INVITATION_MESSAGES = {
     InvitationOutcome.PROMOTED: N_("invite.promoted"),
@@ -22,34 +20,21 @@ INVITATION_MESSAGES = {
 }
 
 
-def show_menu(ctx: Ctx, key: str = N_("menu.here"), **params: object) -> None:
-    ctx.reply(ctx.t(key, **params), main_menu(ctx.t, facilitator=ctx.person.is_facilitator))
-
-
 def refresh_commands(ctx: Ctx) -> None:
-    bot, rt, person = ctx.context.bot, ctx.rt, ctx.person
+    """After a change of language or role, the person's own "/" list follows."""
+    bot, lists, person = ctx.context.bot, ctx.context.bot_data.command_lists, ctx.person
 
     async def refresh() -> None:
-        await set_chat_commands(bot, rt, person)
+        await set_chat_commands(bot, lists, person)
 
     ctx.later(refresh)
-
-
-async def ask_consent_again(ctx: Ctx) -> None:
-    """Anything before consent leads back to the privacy notice."""
-    ctx.answer(ctx.t("consent.needed_toast"))
-    ctx.reply(ctx.t("consent.notice"), consent_keyboard(ctx.t))
-
-
-def _start_payload(context: ContextTypes.DEFAULT_TYPE) -> str | None:
-    args = context.args or []
-    return args[0] if args else None
 
 
 @with_person(needs_consent=False)
 async def start(ctx: Ctx) -> None:
     """/start: onboarding for a newcomer, the menu for everyone else."""
-    payload = _start_payload(ctx.context)
+    args = ctx.context.args or []
+    payload = args[0] if args else None
     promoted = False
     if payload:
         if payload.startswith(people.INVITATION_PREFIX):
@@ -64,7 +49,7 @@ async def start(ctx: Ctx) -> None:
     if not ctx.person.has_consented:
         ctx.reply(ctx.t("start.choose_language"), language_keyboard(ctx.t))
         return
-    show_menu(ctx)
+    ctx.show_menu()
     if promoted or ctx.person.is_facilitator:
         refresh_commands(ctx)
 
@@ -72,7 +57,7 @@ async def start(ctx: Ctx) -> None:
 @with_person(needs_consent=False)
 async def choose_language(ctx: Ctx) -> None:
     """A tap on Français / English, during onboarding or from /language."""
-    parsed = cb.parse(ctx.query.data if ctx.query else None)
+    parsed = ctx.button(LANGUAGE_CHOICE)
     if parsed is None:
         ctx.answer(ctx.t("errors.stale_button"))
         return
@@ -82,14 +67,14 @@ async def choose_language(ctx: Ctx) -> None:
     if not ctx.person.has_consented:
         ctx.reply(ctx.t("consent.notice"), consent_keyboard(ctx.t))
         return
-    show_menu(ctx, N_("lang.changed"))
+    ctx.show_menu(N_("lang.changed"))
     refresh_commands(ctx)
 
 
 @with_person(needs_consent=False)
 async def consent(ctx: Ctx) -> None:
     """Yes or no to the privacy notice."""
-    parsed = cb.parse(ctx.query.data if ctx.query else None)
+    parsed = ctx.button(CONSENT_CHOICE)
     if parsed is None:
         ctx.answer(ctx.t("errors.stale_button"))
         return
@@ -109,45 +94,65 @@ async def consent(ctx: Ctx) -> None:
     ctx.edit(ctx.t("consent.accepted"))
     if first_time:
         ctx.reply(ctx.t("start.welcome", name=ctx.person.display_name))
-    show_menu(ctx)
+    ctx.show_menu()
     refresh_commands(ctx)
 
 
 @with_person()
 async def menu(ctx: Ctx) -> None:
     """/menu: show the big buttons again."""
-    show_menu(ctx)
+    ctx.show_menu()
 
 
 async def show_help(ctx: Ctx) -> None:
+    """The Aide button: what the bot does, for participants or for facilitators."""
     key = N_("help.facilitator") if ctx.person.is_facilitator else N_("help.participant")
-    show_menu(ctx, key)
+    ctx.show_menu(key)
 
 
 @with_person()
 async def help_(ctx: Ctx) -> None:
-    """/help and the Aide button."""
+    """/help (/aide)."""
     await show_help(ctx)
 
 
 @with_person(needs_consent=False)
 async def language(ctx: Ctx) -> None:
-    """/language: switch language at any time."""
+    """/language (/langue): switch language at any time."""
     ctx.reply(ctx.t("lang.choose"), language_keyboard(ctx.t))
 
 
 async def create_invite(ctx: Ctx) -> None:
+    """🔗 A single-use link that makes its opener a facilitator."""
     payload = await people.create_invitation(ctx.session, creator=ctx.person, now=ctx.now)
-    link = f"https://t.me/{ctx.rt.bot_username}?start={payload}"
+    link = f"https://t.me/{ctx.context.bot.username}?start={payload}"
     ctx.reply(ctx.t("invite.created"))
     ctx.reply(link)
 
 
 @with_person(facilitator_only=True)
 async def invite(ctx: Ctx) -> None:
-    """/invite: a single-use link that makes its opener a facilitator."""
+    """/invite (/inviter)."""
     await create_invite(ctx)
 
 
-register_action(N_("menu.help"), show_help)
-register_action(N_("menu.invite"), create_invite)
+CAPABILITY = Capability(
+    name="onboarding",
+    commands=(
+        Command("start", "start", start, N_("commands.menu"), who=Who.UNLISTED),
+        Command("menu", "menu", menu, N_("commands.menu")),
+        Command("aide", "help", help_, N_("commands.help")),
+        Command("langue", "language", language, N_("commands.language")),
+    ),
+    buttons=(
+        ButtonRoute(LANGUAGE_CHOICE, choose_language),
+        ButtonRoute(CONSENT_CHOICE, consent),
+    ),
+    menu=(MenuItem(MenuEntry(N_("menu.help")), show_help),),
+)
+
+INVITATIONS = Capability(
+    name="invitations",
+    commands=(Command("inviter", "invite", invite, N_("commands.invite"), who=Who.FACILITATORS),),
+    menu=(MenuItem(MenuEntry(N_("menu.invite"), facilitators_only=True), create_invite),),
+)

@@ -8,34 +8,32 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot import callback_data as cb
-from bot.batching import Batcher
+from bot.callback_data import ID, RSVP_ANSWER, ButtonKind, TapCode
+from bot.context import MenuEntry, MiroirContext
 from bot.http import not_modified
 from bot.i18n import N_, normalize_language
 from bot.models import Answer, Occurrence, Series
 from bot.runtime import Runtime
-from bot.services import calendar, ics, notices, people, rsvp, session_texts
+from bot.sending import inline_keyboard
+from bot.services import calendar, cards, ics, people, rsvp
 from bot.services.rsvp import Closed, MyAnswer
-from handlers.commands import CommandSpec, add_command
-from handlers.decorators import Ctx, runtime, with_person
-from handlers.keyboards import buttons_markup, consent_keyboard, inline
-from handlers.menu import register_action
+from bot.services.taps import TapRequest
+from handlers.capability import ButtonRoute, Capability, Command, MenuItem, Who
+from handlers.ctx import Ctx, with_person
+from handlers.keyboards import consent_keyboard, inline
 
 log = logging.getLogger(__name__)
 
 UPCOMING_COUNT = 3
-ANSWERS = {"y": Answer.YES, "m": Answer.MAYBE, "n": Answer.NO, "p": Answer.YES, "q": Answer.YES}
-PLUS_ONE = {"p": True, "q": False}
+CALENDAR_FILE = ButtonKind("ics", (ID,))  # the calendar file of a series
+REMINDER_CHOICE = ButtonKind("rem", (r"d|h|show",))  # day before, hours before, or the screen
+LINK_GROUP = ButtonKind("lk", (ID,))  # link the current group to a series
 CLOSED_KEYS = {
     Closed.CANCELLED: N_("rsvp.closed_cancelled"),
     Closed.STARTED: N_("rsvp.closed_started"),
@@ -55,22 +53,18 @@ async def show_sessions(ctx: Ctx) -> None:
     ctx.reply(ctx.t("sessions.intro"))
     for occurrence in upcoming:
         ctx.reply(
-            session_texts.card(
-                tr, ctx.lang, tz, occurrence, seats[occurrence.id], mine[occurrence.id]
-            ),
-            buttons_markup(
-                session_texts.rsvp_buttons(tr, ctx.lang, occurrence.id, mine[occurrence.id])
-            ),
+            cards.card(tr, ctx.lang, tz, occurrence, seats[occurrence.id], mine[occurrence.id]),
+            inline_keyboard(cards.rsvp_buttons(tr, ctx.lang, occurrence.id, mine[occurrence.id])),
         )
     series_ids: dict[int, str] = {}
     for occurrence in upcoming:
         if occurrence.series_id is not None:
             series_ids.setdefault(occurrence.series_id, occurrence.title)
     rows = [
-        [(ctx.t("sessions.button_ics", title=title), cb.make("ics", sid))]
+        [(ctx.t("sessions.button_ics", title=title), CALENDAR_FILE.make(sid))]
         for sid, title in series_ids.items()
     ]
-    rows.append([(ctx.t("sessions.button_reminders"), cb.make("rem", "show"))])
+    rows.append([(ctx.t("sessions.button_reminders"), REMINDER_CHOICE.make("show"))])
     ctx.reply(ctx.t("sessions.extras"), inline(rows))
 
 
@@ -80,93 +74,21 @@ async def sessions_command(ctx: Ctx) -> None:
     await show_sessions(ctx)
 
 
-def _toast_key(code: str, outcome: rsvp.Outcome) -> str:
+def _toast_key(code: TapCode, outcome: rsvp.Outcome) -> str:
     if outcome.answer == Answer.YES and outcome.position is not None:
         return N_("rsvp.toast_waiting")
     if outcome.answer == Answer.MAYBE:
         return N_("rsvp.toast_maybe")
     if outcome.answer == Answer.NO:
         return N_("rsvp.toast_no")
-    if code == "p":
+    if code is TapCode.PLUS_ONE:
         return N_("rsvp.toast_yes_plus")
-    if code == "q":
+    if code is TapCode.ALONE:
         return N_("rsvp.toast_alone")
     return N_("rsvp.toast_yes")
 
 
-@dataclass(frozen=True)
-class TapRequest:
-    user: people.UserInfo
-    occurrence_id: int
-    code: str  # y, m, n, p (+1), q (alone)
-
-
-@dataclass(frozen=True)
-class TapResult:
-    language: str
-    # None: the person has not agreed to the privacy notice yet.
-    outcome: rsvp.Outcome | rsvp.SessionClosed | rsvp.NoSeatForPlusOne | None
-    occurrence: Occurrence | None
-
-
-async def process_taps(rt: Runtime, requests: Sequence[TapRequest]) -> list[TapResult]:
-    """One transaction for every tap waiting (see bot.batching): answers, then notices."""
-    now = rt.clock.now()
-    started = time.perf_counter()
-    async with rt.db.transaction() as session:
-        persons = await people.touch_many(
-            session,
-            [r.user for r in requests],
-            now=now,
-            facilitator_ids=rt.settings.facilitator_ids,
-        )
-        agreed = [r for r in requests if persons[r.user.telegram_id].has_consented]
-        outcomes = iter(
-            await rsvp.respond_many(
-                session,
-                [
-                    rsvp.Tap(
-                        r.occurrence_id,
-                        persons[r.user.telegram_id].id,
-                        ANSWERS[r.code],
-                        PLUS_ONE.get(r.code),
-                    )
-                    for r in agreed
-                ],
-                now=now,
-            )
-        )
-        results = []
-        for request in requests:
-            person = persons[request.user.telegram_id]
-            if not person.has_consented:
-                results.append(TapResult(person.language, None, None))
-                continue
-            outcome = next(outcomes)
-            if isinstance(outcome, rsvp.Outcome) and outcome.moved:
-                await notices.notify_seat_moves(
-                    session,
-                    occurrence_id=request.occurrence_id,
-                    moved=outcome.moved,
-                    translator=rt.translator,
-                    tz=rt.settings.tz,
-                    now=now,
-                )
-            occurrence = await calendar.get_occurrence(session, request.occurrence_id)
-            results.append(TapResult(person.language, outcome, occurrence))
-    rt.wake_outbox()
-    log.debug("%d tap(s) written in %.1f ms", len(requests), (time.perf_counter() - started) * 1e3)
-    return results
-
-
-def tap_batcher(rt: Runtime) -> Batcher[TapRequest, TapResult]:
-    async def process(requests: Sequence[TapRequest]) -> list[TapResult]:
-        return await process_taps(rt, requests)
-
-    return Batcher(process)
-
-
-async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_answer(update: Update, context: MiroirContext) -> None:
     """A tap on Je viens / Peut-être / Je ne viens pas / +1, in private or in the group.
 
     Not wrapped in with_person: taps are written in batches (bot.batching), so that fifty
@@ -175,20 +97,20 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query, user, chat = update.callback_query, update.effective_user, update.effective_chat
     if query is None or user is None or user.is_bot:
         return
-    rt = runtime(context)
+    rt = context.runtime
     guess = normalize_language(user.language_code, rt.settings.default_language)
-    parsed = cb.parse(query.data)
+    parsed = RSVP_ANSWER.parse(query.data)
     if parsed is None:
         await query.answer(rt.t("errors.stale_button", guess), show_alert=True)
         return
-    code, occurrence_id = parsed.args[0], parsed.int_arg(1)
+    code, occurrence_id = TapCode(parsed.args[0]), parsed.int_arg(1)
     request = TapRequest(
         people.UserInfo(user.id, user.first_name, user.last_name, guess), occurrence_id, code
     )
-    result = await rt.tap_batcher.submit(request)
+    result = await rt.taps.submit(request)
     lang = result.language
     if context.user_data is not None:
-        context.user_data["lang"] = lang
+        context.user_data.language = lang
     in_group = chat is not None and chat.type != "private"
     outcome = result.outcome
     if outcome is None:
@@ -210,8 +132,7 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     await query.answer(rt.t(_toast_key(code, outcome), lang, position=outcome.position))
     if in_group:
-        if rt.group_editor is not None:
-            await rt.group_editor.touch(occurrence_id)
+        await rt.group_counts.touch(occurrence_id)
         return
     if result.occurrence is not None and isinstance(query.message, Message):
         await _refresh_card(rt, context, query.message, lang, result.occurrence, outcome)
@@ -219,7 +140,7 @@ async def on_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _refresh_card(
     rt: Runtime,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: MiroirContext,
     message: Message,
     lang: str,
     occurrence: Occurrence,
@@ -228,8 +149,8 @@ async def _refresh_card(
     """Edit the tapped message to show the new counts and the person's answer."""
     mine = MyAnswer(outcome.answer, outcome.plus_one, outcome.position)
     tr = rt.translator
-    text = session_texts.card(tr, lang, rt.settings.tz, occurrence, outcome.seats, mine)
-    new_markup = buttons_markup(session_texts.rsvp_buttons(tr, lang, occurrence.id, mine))
+    text = cards.card(tr, lang, rt.settings.tz, occurrence, outcome.seats, mine)
+    new_markup = inline_keyboard(cards.rsvp_buttons(tr, lang, occurrence.id, mine))
     # A reminder keeps its first line ("Rappel : c'est demain !").
     old = message.text or ""
     intro = old.split("\n\n", 1)[0] if "\n\n" in old else ""
@@ -249,7 +170,7 @@ async def _refresh_card(
 @with_person()
 async def on_ics(ctx: Ctx) -> None:
     """📲 The series as a calendar file for the phone."""
-    parsed = cb.parse(ctx.query.data if ctx.query else None)
+    parsed = ctx.button(CALENDAR_FILE)
     series: Series | None = None
     occurrences: list[Occurrence] = []
     if parsed is not None:
@@ -305,13 +226,13 @@ def _reminder_keyboard(ctx: Ctx) -> InlineKeyboardMarkup:
         if ctx.person.remind_hours_before
         else ctx.t("reminders.hours_off", hours=s.reminder_hours_before)
     )
-    return inline([[(day, cb.make("rem", "d"))], [(hours, cb.make("rem", "h"))]])
+    return inline([[(day, REMINDER_CHOICE.make("d"))], [(hours, REMINDER_CHOICE.make("h"))]])
 
 
 @with_person()
 async def on_reminders(ctx: Ctx) -> None:
     """🔔 Choose the reminders: both, one, or none."""
-    parsed = cb.parse(ctx.query.data if ctx.query else None)
+    parsed = ctx.button(REMINDER_CHOICE)
     if parsed is None:
         ctx.answer(ctx.t("errors.stale_button"), alert=True)
         return
@@ -336,13 +257,14 @@ async def link_command(ctx: Ctx) -> None:
         ctx.reply(ctx.t("group.link_none"))
         return
     ctx.reply(
-        ctx.t("group.link_choose"), inline([[(s.title, cb.make("lk", s.id))] for s in series])
+        ctx.t("group.link_choose"), inline([[(s.title, LINK_GROUP.make(s.id))] for s in series])
     )
 
 
 @with_person(needs_consent=False)
 async def on_link(ctx: Ctx) -> None:
-    parsed = cb.parse(ctx.query.data if ctx.query else None)
+    """A facilitator chose the workshop this group follows."""
+    parsed = ctx.button(LINK_GROUP)
     chat = ctx.update.effective_chat
     if not ctx.person.is_facilitator:
         ctx.answer(ctx.t("group.only_facilitators"), alert=True)
@@ -361,16 +283,17 @@ async def on_link(ctx: Ctx) -> None:
     ctx.edit(ctx.t("group.linked", title=series.title))
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
-    app.add_handler(CommandHandler(["seances", "sessions"], sessions_command, filters=private))
-    app.add_handler(CommandHandler(["lier", "link"], link_command, filters=groups))
-    app.add_handler(CallbackQueryHandler(on_answer, pattern=cb.pattern("rv")))
-    app.add_handler(CallbackQueryHandler(on_ics, pattern=cb.pattern("ics")))
-    app.add_handler(CallbackQueryHandler(on_reminders, pattern=cb.pattern("rem")))
-    app.add_handler(CallbackQueryHandler(on_link, pattern=cb.pattern("lk")))
-
-
-register_action(N_("menu.sessions"), show_sessions)
-add_command(CommandSpec("seances", N_("commands.sessions")))
+CAPABILITY = Capability(
+    name="rsvp",
+    commands=(
+        Command("seances", "sessions", sessions_command, N_("commands.sessions")),
+        Command("lier", "link", link_command, N_("commands.link"), who=Who.GROUPS),
+    ),
+    buttons=(
+        ButtonRoute(RSVP_ANSWER, on_answer),
+        ButtonRoute(CALENDAR_FILE, on_ics),
+        ButtonRoute(REMINDER_CHOICE, on_reminders),
+        ButtonRoute(LINK_GROUP, on_link, facilitators_only=True),
+    ),
+    menu=(MenuItem(MenuEntry(N_("menu.sessions")), show_sessions),),
+)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes, ExtBot
 
+from bot.context import MiroirContext
 from bot.http import not_modified
+from bot.models import OutboxState
 from bot.runtime import Runtime
+from bot.sending import Bot
 from bot.services import broadcasts
-from scheduler.jobs import runtime_of
 
 log = logging.getLogger(__name__)
 
@@ -19,20 +19,27 @@ log = logging.getLogger(__name__)
 REPORT_EVERY_SECONDS = 3.0
 
 
-async def tick(rt: Runtime, bot: ExtBot[Any]) -> None:
+async def tick(rt: Runtime, bot: Bot) -> None:
     """Start due announcements; edit each running report; close the finished ones."""
     now = rt.clock.now()
     async with rt.db.transaction() as session:
-        started = await broadcasts.start_due(session, now=now, translator=rt.translator)
+        started = await broadcasts.start_due(
+            session,
+            now=now,
+            translator=rt.translator,
+            default_language=rt.settings.default_language,
+        )
     edits: list[tuple[int, int, str]] = []
     finished = False
     async with rt.db.transaction() as session:
         for broadcast in await broadcasts.active(session):
             figures = await broadcasts.report(session, broadcast.id)
             row = await broadcasts.report_row(session, broadcast.id)
-            if row is not None and row.state in ("pending", "sending"):
+            if row is not None and row.state in (OutboxState.PENDING, OutboxState.SENDING):
                 continue  # the report message itself is not out yet
-            author_lang = await broadcasts.author_language(session, broadcast)
+            author_lang = await broadcasts.author_language(
+                session, broadcast, default_language=rt.settings.default_language
+            )
             text = broadcasts.render_report(
                 rt.translator, author_lang, figures, final=figures.done
             )
@@ -54,6 +61,6 @@ async def tick(rt: Runtime, bot: ExtBot[Any]) -> None:
             log.warning("report %s/%s not edited: %s", chat_id, message_id, exc)
 
 
-async def job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def job(context: MiroirContext) -> None:
     """JobQueue entry point."""
-    await tick(runtime_of(context), context.bot)
+    await tick(context.runtime, context.bot)

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes, ExtBot
 
+from bot.clock import Clock
+from bot.config import Settings
+from bot.context import MiroirContext
+from bot.db import Database
 from bot.http import not_modified
-from bot.runtime import Runtime
-from bot.services import calendar, reminders, rsvp, session_texts
-from handlers.keyboards import buttons_markup
-from scheduler.jobs import runtime_of
+from bot.i18n import Translator
+from bot.sending import Bot, inline_keyboard
+from bot.services import calendar, cards, reminders, rsvp
 from scheduler.reminders import settings_of
 
 log = logging.getLogger(__name__)
@@ -29,9 +30,20 @@ MIN_INTERVAL = timedelta(seconds=5)
 class GroupEditor:
     """Coalesces the count updates of group reminder messages."""
 
-    def __init__(self, rt: Runtime, bot: ExtBot[Any]) -> None:
-        self.rt = rt
+    def __init__(
+        self,
+        *,
+        bot: Bot,
+        db: Database,
+        clock: Clock,
+        translator: Translator,
+        settings: Settings,
+    ) -> None:
         self.bot = bot
+        self.db = db
+        self.clock = clock
+        self.translator = translator
+        self.settings = settings
         self._last_edit: dict[int, datetime] = {}
         self._dirty: set[int] = set()
         self.edits = 0
@@ -43,7 +55,7 @@ class GroupEditor:
 
     async def flush(self, only: int | None = None) -> int:
         """Edit every dirty message whose quiet interval has passed; returns edits made."""
-        now = self.rt.clock.now()
+        now = self.clock.now()
         done = 0
         for occurrence_id in sorted(self._dirty):
             if only is not None and occurrence_id != only:
@@ -58,8 +70,7 @@ class GroupEditor:
         return done
 
     async def _edit(self, occurrence_id: int) -> bool:
-        rt = self.rt
-        async with rt.db.transaction() as session:
+        async with self.db.transaction() as session:
             occurrence = await calendar.get_occurrence(session, occurrence_id)
             if occurrence is None:
                 return False
@@ -67,10 +78,10 @@ class GroupEditor:
             if target is None:
                 return False
             seats = await rsvp.seats(session, occurrence)
-        cfg = settings_of(rt)
-        text = reminders.group_text(rt.translator, cfg, occurrence, seats)
-        buttons = session_texts.rsvp_buttons(rt.translator, cfg.group_language, occurrence_id)
-        markup = buttons_markup(buttons)
+        cfg = settings_of(self.settings)
+        text = reminders.group_text(self.translator, cfg, occurrence, seats)
+        buttons = cards.rsvp_buttons(self.translator, cfg.group_language, occurrence_id)
+        markup = inline_keyboard(buttons)
         chat_id, message_id = target
         try:
             await self.bot.edit_message_text(
@@ -88,7 +99,6 @@ class GroupEditor:
         return True
 
 
-async def flush_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    editor = runtime_of(context).group_editor
-    if editor is not None:
-        await editor.flush()
+async def flush_job(context: MiroirContext) -> None:
+    """JobQueue entry point: the edits that had to wait."""
+    await context.runtime.group_counts.flush()

@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.ext import Application, ContextTypes
-
-from bot.runtime import Runtime
+from bot.context import MiroirApp, MiroirContext
+from scheduler import broadcasts, group_edits, reminders
 
 log = logging.getLogger(__name__)
 
-
-def runtime_of(context: ContextTypes.DEFAULT_TYPE) -> Runtime:
-    rt = context.bot_data["runtime"]
-    assert isinstance(rt, Runtime)
-    return rt
+JobCallback = Callable[[MiroirContext], Coroutine[Any, Any, None]]
 
 
-def schedule(app: Application[Any, Any, Any, Any, Any, Any], rt: Runtime) -> None:
+def schedule(app: MiroirApp) -> None:
     """Start every periodic job; each runs at most once at a time."""
-    from scheduler import broadcasts, group_edits, reminders
-
     queue = app.job_queue
     if queue is None:
         raise RuntimeError("python-telegram-bot was installed without the job-queue extra")
-    every: list[tuple[str, Any, float]] = [
+    every: list[tuple[str, JobCallback, float]] = [
         ("broadcasts", broadcasts.job, broadcasts.REPORT_EVERY_SECONDS),
         ("reminders", reminders.reminders_job, reminders.REMINDERS_EVERY_SECONDS),
         ("materialize", reminders.materialize_job, reminders.MATERIALIZE_EVERY_SECONDS),

@@ -16,17 +16,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram import Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import ExtBot
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
-from bot.models import ContentType
+from bot.models import ContentType, OutboxState
+from bot.sending import Bot, LimitArgs, send_content, stored_keyboard
 from bot.services import outbox
 from bot.services.outbox import Claimed
-from scheduler.ratelimit import LimitArgs, _seconds
+from scheduler.ratelimit import _seconds
 
 log = logging.getLogger(__name__)
 
@@ -37,36 +37,20 @@ def default_sender_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
-def _markup(buttons: list[list[dict[str, str]]] | None) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    b["text"], callback_data=b.get("callback_data"), url=b.get("url")
-                )
-                for b in row
-            ]
-            for row in buttons
-        ]
-    )
-
-
 class OutboxSender:
     """One sender; on PostgreSQL several may run against one database."""
 
     def __init__(
         self,
         *,
-        bot: ExtBot[Any],
+        bot: Bot,
         db: Database,
         clock: Clock,
         settings: Settings,
         sender_id: str | None = None,
         max_in_flight: int = 40,
         rng: random.Random | None = None,
-        on_delivered: Callable[[Claimed, str], None] | None = None,
+        on_delivered: Callable[[Claimed, OutboxState], None] | None = None,
     ) -> None:
         self.bot = bot
         self.db = db
@@ -107,28 +91,19 @@ class OutboxSender:
             )
 
     async def _call(self, row: Claimed) -> Message:
-        markup = _markup(row.buttons)
-        reply = (
-            ReplyParameters(row.reply_to_message_id, allow_sending_without_reply=True)
-            if row.reply_to_message_id
-            else None
+        return await send_content(
+            self.bot,
+            row.chat_id,
+            content_type=ContentType(row.content_type),
+            text=row.text,
+            file_id=row.file_id,
+            reply_markup=stored_keyboard(row.buttons),
+            parse_mode=row.parse_mode,
+            reply_to_message_id=row.reply_to_message_id,
+            rate_limit_args=NO_RETRY,
         )
-        common: dict[str, Any] = {
-            "reply_markup": markup,
-            "parse_mode": row.parse_mode,
-            "reply_parameters": reply,
-            "rate_limit_args": NO_RETRY,
-        }
-        file_id = row.file_id or ""
-        if row.content_type == ContentType.PHOTO:
-            return await self.bot.send_photo(row.chat_id, file_id, caption=row.text, **common)
-        if row.content_type == ContentType.VOICE:
-            return await self.bot.send_voice(row.chat_id, file_id, caption=row.text, **common)
-        if row.content_type == ContentType.DOCUMENT:
-            return await self.bot.send_document(row.chat_id, file_id, caption=row.text, **common)
-        return await self.bot.send_message(row.chat_id, row.text or "", **common)
 
-    async def deliver(self, row: Claimed) -> str:
+    async def deliver(self, row: Claimed) -> OutboxState:
         """Send one claimed row and record what happened; returns the new state."""
         try:
             message = await self._call(row)
@@ -138,17 +113,17 @@ class OutboxSender:
                 await outbox.mark_rate_limited(
                     session, row.id, retry_after=wait, now=self.clock.now()
                 )
-            state = "pending"
+            state = OutboxState.PENDING
         except Forbidden as exc:
             async with self.db.transaction() as session:
                 await outbox.mark_unreachable(session, chat_id=row.chat_id, error=str(exc))
-            state = "unreachable"
+            state = OutboxState.UNREACHABLE
         except BadRequest as exc:
             # Chat not found, message too long...: sending again would fail the same way.
             log.warning("outbox row %s refused by Telegram: %s", row.id, exc)
             async with self.db.transaction() as session:
                 await outbox.mark_failed(session, row.id, error=str(exc))
-            state = "failed"
+            state = OutboxState.FAILED
         except (TimeoutError, TelegramError, OSError) as exc:
             # 5xx, timeouts and network errors are temporary: back off and try again.
             async with self.db.transaction() as session:
@@ -166,7 +141,7 @@ class OutboxSender:
                 await outbox.mark_sent(
                     session, row.id, telegram_message_id=message.message_id, now=self.clock.now()
                 )
-            state = "sent"
+            state = OutboxState.SENT
         if self.on_delivered is not None:
             self.on_delivered(row, state)
         return state

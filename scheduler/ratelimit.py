@@ -19,6 +19,8 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.sending import LimitArgs
+
 log = logging.getLogger(__name__)
 
 # Methods that post or change a message in a chat; Telegram counts these.
@@ -46,13 +48,6 @@ class _Slot:
     def pause_until(self, moment: float) -> None:
         """Nothing may start before `moment`, burst or not."""
         self.next_free = max(self.next_free, moment + (self.burst - 1) * self.interval)
-
-
-@dataclass(frozen=True)
-class LimitArgs:
-    """Per-call options (`rate_limit_args=`): the outbox handles 429 itself."""
-
-    retry_on_429: bool = True
 
 
 class TelegramRateLimiter(BaseRateLimiter[LimitArgs]):

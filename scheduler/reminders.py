@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from telegram.ext import ContextTypes
-
+from bot.config import Settings
+from bot.context import MiroirContext
 from bot.runtime import Runtime
 from bot.services import calendar, reminders
 from bot.services.reminders import ReminderSettings
-from scheduler.jobs import runtime_of
 
 # Reminders are looked for this often, and written this far ahead with their exact time,
 # so the sender sends them on time whatever the job's phase.
@@ -18,8 +17,7 @@ LEAD = timedelta(seconds=2)
 MATERIALIZE_EVERY_SECONDS = 3600.0
 
 
-def settings_of(rt: Runtime) -> ReminderSettings:
-    s = rt.settings
+def settings_of(s: Settings) -> ReminderSettings:
     return ReminderSettings(
         tz=s.tz,
         day_before_at=s.reminder_day_before_at,
@@ -32,7 +30,11 @@ async def tick(rt: Runtime) -> int:
     """Enqueue the reminders due now (and those missed while the bot was down)."""
     async with rt.db.transaction() as session:
         added = await reminders.enqueue_due(
-            session, now=rt.clock.now(), cfg=settings_of(rt), translator=rt.translator, lead=LEAD
+            session,
+            now=rt.clock.now(),
+            cfg=settings_of(rt.settings),
+            translator=rt.translator,
+            lead=LEAD,
         )
     if added:
         rt.wake_outbox()
@@ -44,9 +46,11 @@ async def materialize(rt: Runtime) -> int:
         return await calendar.materialize_all(session, now=rt.clock.now(), tz=rt.settings.timezone)
 
 
-async def reminders_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await tick(runtime_of(context))
+async def reminders_job(context: MiroirContext) -> None:
+    """JobQueue entry point: reminders."""
+    await tick(context.runtime)
 
 
-async def materialize_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await materialize(runtime_of(context))
+async def materialize_job(context: MiroirContext) -> None:
+    """JobQueue entry point: sessions written ahead."""
+    await materialize(context.runtime)

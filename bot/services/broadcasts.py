@@ -61,11 +61,11 @@ async def _everyone(session: AsyncSession, now: datetime) -> Sequence[Person]:
 
 
 async def _french(session: AsyncSession, now: datetime) -> Sequence[Person]:
-    return await _consented(session, Person.language == "fr")
+    return await _consented(session, Person.language == Audience.FRENCH.value)
 
 
 async def _english(session: AsyncSession, now: datetime) -> Sequence[Person]:
-    return await _consented(session, Person.language == "en")
+    return await _consented(session, Person.language == Audience.ENGLISH.value)
 
 
 async def _next_session(session: AsyncSession, now: datetime) -> Sequence[Person]:
@@ -103,10 +103,10 @@ async def audience_people(
 
 
 @dataclass(frozen=True)
-class Draft:
+class Content:
     """What the facilitator wants to send; `parts` holds a text split in several messages."""
 
-    content_type: str
+    content_type: ContentType
     parts: tuple[str, ...] = ()
     file_id: str | None = None
 
@@ -148,7 +148,7 @@ def split_text(text: str, limit: int = outbox.TEXT_LIMIT) -> list[str]:
     return parts
 
 
-def _outgoing(broadcast: Broadcast, person: Person, draft: Draft) -> list[Outgoing]:
+def _outgoing(broadcast: Broadcast, person: Person, content: Content) -> list[Outgoing]:
     common = {
         "chat_id": person.telegram_id,
         "person_id": person.id,
@@ -158,32 +158,32 @@ def _outgoing(broadcast: Broadcast, person: Person, draft: Draft) -> list[Outgoi
         "reachable": person.reachable,
         "priority": 50,
     }
-    if draft.content_type != ContentType.TEXT:
+    if content.content_type != ContentType.TEXT:
         return [
             Outgoing(
                 dedupe_key=f"bc:{broadcast.id}:{person.id}:0",
-                content_type=draft.content_type,
-                file_id=draft.file_id,
-                text=draft.caption,
+                content_type=content.content_type,
+                file_id=content.file_id,
+                text=content.caption,
                 **common,  # type: ignore[arg-type]
             )
         ]
     return [
         Outgoing(dedupe_key=f"bc:{broadcast.id}:{person.id}:{i}", text=part, **common)  # type: ignore[arg-type]
-        for i, part in enumerate(draft.parts)
+        for i, part in enumerate(content.parts)
     ]
 
 
-def draft_of(broadcast: Broadcast) -> Draft:
+def content_of(broadcast: Broadcast) -> Content:
     parts = tuple(p for p in (broadcast.text or "").split("\x1e") if p)
-    return Draft(broadcast.content_type, parts, broadcast.file_id)
+    return Content(ContentType(broadcast.content_type), parts, broadcast.file_id)
 
 
 async def create_broadcast(
     session: AsyncSession,
     *,
     creator: Person,
-    draft: Draft,
+    content: Content,
     audience: str,
     send_at: datetime,
     urgent: bool,
@@ -201,18 +201,18 @@ async def create_broadcast(
     existing = await session.scalar(select(Broadcast).where(Broadcast.request_key == request_key))
     if existing is not None:
         return existing, False
-    for part in draft.parts or ("",):
-        outbox.check_length(part, draft.content_type)
+    for part in content.parts or ("",):
+        outbox.check_length(part, content.content_type)
     if send_at < now - PAST_TOLERANCE:
         raise InThePast(send_at.isoformat())
     if not await audience_people(session, audience, now, exclude_id=creator.id):
         raise EmptyAudience(audience)
     broadcast = Broadcast(
         created_by_id=creator.id,
-        content_type=draft.content_type,
+        content_type=content.content_type,
         # Parts of a split text, separated by the ASCII record separator.
-        text="\x1e".join(draft.parts) if draft.parts else None,
-        file_id=draft.file_id,
+        text="\x1e".join(content.parts) if content.parts else None,
+        file_id=content.file_id,
         audience=audience,
         urgent=urgent,
         send_at=max(send_at, now),
@@ -224,7 +224,9 @@ async def create_broadcast(
     session.add(broadcast)
     await session.flush()
     if broadcast.send_at <= now:
-        await start_broadcast(session, broadcast, now=now, translator=translator)
+        await start_broadcast(
+            session, broadcast, now=now, translator=translator, default_language=creator.language
+        )
     return broadcast, True
 
 
@@ -239,7 +241,12 @@ async def _author(session: AsyncSession, broadcast: Broadcast) -> Person | None:
 
 
 async def start_broadcast(
-    session: AsyncSession, broadcast: Broadcast, *, now: datetime, translator: Translator
+    session: AsyncSession,
+    broadcast: Broadcast,
+    *,
+    now: datetime,
+    translator: Translator,
+    default_language: str,
 ) -> int:
     """Write one outbox row per person (and per part), and the author's report message.
 
@@ -249,14 +256,14 @@ async def start_broadcast(
     people_ = await audience_people(
         session, broadcast.audience, now, exclude_id=broadcast.created_by_id
     )
-    draft = draft_of(broadcast)
-    messages = [m for person in people_ for m in _outgoing(broadcast, person, draft)]
+    content = content_of(broadcast)
+    messages = [m for person in people_ for m in _outgoing(broadcast, person, content)]
     added = await outbox.enqueue_many(session, messages, now=now)
     broadcast.state = BroadcastState.SENDING
     broadcast.started_at = now
     author = await _author(session, broadcast)
     if broadcast.report_chat_id is not None:
-        lang = author.language if author else "fr"
+        lang = author.language if author else default_language
         text = render_report(translator, lang, await report(session, broadcast.id), final=False)
         broadcast.report_text = text
         await outbox.enqueue(
@@ -275,9 +282,12 @@ async def start_broadcast(
     return added
 
 
-async def author_language(session: AsyncSession, broadcast: Broadcast) -> str:
+async def author_language(
+    session: AsyncSession, broadcast: Broadcast, *, default_language: str
+) -> str:
+    """The report speaks its author's language (the default one if they left)."""
     author = await _author(session, broadcast)
-    return author.language if author else "fr"
+    return author.language if author else default_language
 
 
 def render_report(translator: Translator, lang: str, figures: Report, *, final: bool) -> str:
@@ -364,7 +374,9 @@ async def forward_reply(
     return await outbox.enqueue_many(session, messages, now=now)
 
 
-async def start_due(session: AsyncSession, *, now: datetime, translator: Translator) -> list[int]:
+async def start_due(
+    session: AsyncSession, *, now: datetime, translator: Translator, default_language: str
+) -> list[int]:
     """Start scheduled announcements whose time has come."""
     due = list(
         await session.scalars(
@@ -374,7 +386,9 @@ async def start_due(session: AsyncSession, *, now: datetime, translator: Transla
         )
     )
     for broadcast in due:
-        await start_broadcast(session, broadcast, now=now, translator=translator)
+        await start_broadcast(
+            session, broadcast, now=now, translator=translator, default_language=default_language
+        )
     return [b.id for b in due]
 
 

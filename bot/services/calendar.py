@@ -1,13 +1,14 @@
 """Workshop series and sessions: create, edit, end, cancel, move; the upcoming list.
 
 Series are kept in local wall-clock time (TIMEZONE) and their sessions are written
-ahead (HORIZON) so that answers, reminders and attendance attach to real rows. A
-cancelled or moved session tells everyone who answered yes or maybe, through the outbox.
+ahead (HORIZON) so that answers, reminders and attendance attach to real rows. Every
+change that concerns people writes its notices (bot.services.notices) in the same call,
+so a caller cannot change a session and forget to tell whoever answered yes or maybe.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import Translator
 from bot.models import (
     DEFAULT_CAPACITY,
     Answer,
@@ -24,7 +26,8 @@ from bot.models import (
     Rsvp,
     Series,
 )
-from bot.services import recurrence
+from bot.services import notices, recurrence, rsvp
+from bot.services.notices import Change, ChangeKind
 from bot.services.recurrence import SeriesRule
 
 HORIZON = timedelta(weeks=8)
@@ -243,16 +246,6 @@ async def get_occurrence(session: AsyncSession, occurrence_id: int) -> Occurrenc
     return await session.get(Occurrence, occurrence_id)
 
 
-@dataclass(frozen=True)
-class Change:
-    """A session changed under people's feet: who to tell, and how."""
-
-    occurrence_id: int
-    kind: str  # "cancelled" | "moved"
-    person_ids: list[int] = field(default_factory=list)
-    old_start: datetime | None = None
-
-
 async def _interested(session: AsyncSession, occurrence_id: int) -> list[int]:
     rows = await session.scalars(
         select(Rsvp.person_id).where(
@@ -262,38 +255,68 @@ async def _interested(session: AsyncSession, occurrence_id: int) -> list[int]:
     return list(rows)
 
 
+async def _tell(
+    session: AsyncSession,
+    changes: list[Change],
+    *,
+    translator: Translator,
+    tz: str,
+    now: datetime,
+    group_language: str,
+) -> None:
+    for change in changes:
+        await notices.notify_change(
+            session,
+            change,
+            translator=translator,
+            tz=ZoneInfo(tz),
+            now=now,
+            group_language=group_language,
+        )
+
+
 async def cancel_occurrence(
-    session: AsyncSession, *, occurrence_id: int, reason: str, by: Person, now: datetime
+    session: AsyncSession,
+    *,
+    occurrence_id: int,
+    reason: str,
+    by: Person,
+    now: datetime,
+    translator: Translator,
+    tz: str,
+    group_language: str,
 ) -> Change:
+    """Cancel one session; whoever answered yes or maybe, and its group, are told."""
     if not by.is_facilitator:
         raise PermissionError("only facilitators manage the calendar")
     reason = reason.strip()
     if not reason or len(reason) > MAX_REASON:
         raise CalendarError("reason")
-    occurrence = await session.get(Occurrence, occurrence_id, with_for_update=True)
-    if occurrence is None:
-        raise CalendarError("unknown")
-    if occurrence.status == OccurrenceStatus.CANCELLED:
-        raise CalendarError("already_cancelled")
-    if occurrence.starts_at <= now:
-        raise CalendarError("started")
+    occurrence = await _changeable(session, occurrence_id, now)
     occurrence.status = OccurrenceStatus.CANCELLED
     occurrence.cancel_reason = reason
-    return Change(occurrence.id, "cancelled", await _interested(session, occurrence.id))
+    change = Change(occurrence.id, ChangeKind.CANCELLED, await _interested(session, occurrence.id))
+    await _tell(
+        session, [change], translator=translator, tz=tz, now=now, group_language=group_language
+    )
+    return change
 
 
 async def move_occurrence(
-    session: AsyncSession, *, occurrence_id: int, new_start: datetime, by: Person, now: datetime
+    session: AsyncSession,
+    *,
+    occurrence_id: int,
+    new_start: datetime,
+    by: Person,
+    now: datetime,
+    translator: Translator,
+    tz: str,
+    group_language: str,
 ) -> Change:
+    """Move one session to another time; whoever answered yes or maybe, and its group, are told."""
     if not by.is_facilitator:
         raise PermissionError("only facilitators manage the calendar")
-    occurrence = await session.get(Occurrence, occurrence_id, with_for_update=True)
-    if occurrence is None:
-        raise CalendarError("unknown")
-    if occurrence.status == OccurrenceStatus.CANCELLED:
-        raise CalendarError("already_cancelled")
-    if occurrence.starts_at <= now:
-        raise CalendarError("started")
+    occurrence = await _changeable(session, occurrence_id, now)
     if new_start <= now:
         raise CalendarError("past")
     if new_start == occurrence.starts_at:
@@ -306,7 +329,56 @@ async def move_occurrence(
     # Reminders follow the new time.
     occurrence.day_before_sent_at = None
     occurrence.hours_before_sent_at = None
-    return Change(occurrence.id, "moved", await _interested(session, occurrence.id), old)
+    change = Change(
+        occurrence.id, ChangeKind.MOVED, await _interested(session, occurrence.id), old
+    )
+    await _tell(
+        session, [change], translator=translator, tz=tz, now=now, group_language=group_language
+    )
+    return change
+
+
+async def _changeable(session: AsyncSession, occurrence_id: int, now: datetime) -> Occurrence:
+    """The session, locked, if it can still be cancelled or moved."""
+    occurrence = await session.get(Occurrence, occurrence_id, with_for_update=True)
+    if occurrence is None:
+        raise CalendarError("unknown")
+    if occurrence.status == OccurrenceStatus.CANCELLED:
+        raise CalendarError("already_cancelled")
+    if occurrence.starts_at <= now:
+        raise CalendarError("started")
+    return occurrence
+
+
+async def answer_for(
+    session: AsyncSession,
+    *,
+    occurrence_id: int,
+    person: Person,
+    answer: Answer,
+    by: Person,
+    now: datetime,
+    translator: Translator,
+    tz: str,
+) -> rsvp.Outcome:
+    """Record an answer on someone's behalf; whoever it moves in or out of a seat is told.
+
+    The person answered for is not told: the facilitator noted what they said.
+    """
+    if not by.is_facilitator:
+        raise PermissionError("only facilitators answer for someone")
+    outcome = await rsvp.respond(
+        session, occurrence_id=occurrence_id, person=person, answer=answer, now=now, by=by
+    )
+    await notices.notify_seat_moves(
+        session,
+        occurrence_id=occurrence_id,
+        moved=outcome.moved,
+        translator=translator,
+        tz=ZoneInfo(tz),
+        now=now,
+    )
+    return outcome
 
 
 async def _future_of(session: AsyncSession, series_id: int, now: datetime) -> list[Occurrence]:
@@ -322,6 +394,16 @@ async def _future_of(session: AsyncSession, series_id: int, now: datetime) -> li
     return list(rows)
 
 
+@dataclass(frozen=True)
+class SeriesUpdate:
+    """What a change to a series did to its future sessions (everyone concerned is told)."""
+
+    series: Series
+    moved: list[Change]  # sessions whose time changed
+    promoted: int  # answers that got a seat (more seats)
+    demoted: int  # answers back in line (fewer seats)
+
+
 async def update_series(
     session: AsyncSession,
     *,
@@ -329,6 +411,8 @@ async def update_series(
     by: Person,
     now: datetime,
     tz: str,
+    translator: Translator,
+    group_language: str,
     title: str | None = None,
     place: str | None = None,
     description: str | None = None,
@@ -336,14 +420,12 @@ async def update_series(
     start_time: time | None = None,
     duration_minutes: int | None = None,
     capacity: int | None = None,
-) -> tuple[Series, list[Change], list[tuple[int, list[int], list[int]]]]:
+) -> SeriesUpdate:
     """Edit a series; the change applies to its future sessions (not to moved ones' time).
 
-    Returns the series, the sessions whose time changed (to tell people), and for a
-    capacity change (occurrence id, people who got a seat, people back in line).
+    People whose session moves, and people a new capacity gives a seat or puts back in
+    line, are told in the same transaction.
     """
-    from bot.services import rsvp as rsvp_service
-
     if not by.is_facilitator:
         raise PermissionError("only facilitators manage the calendar")
     series = await session.get(Series, series_id, with_for_update=True)
@@ -369,7 +451,7 @@ async def update_series(
     if duration_minutes is not None:
         series.duration_minutes = duration_minutes
     changes: list[Change] = []
-    seat_moves: list[tuple[int, list[int], list[int]]] = []
+    seat_moves: list[tuple[int, list[rsvp.Moved]]] = []
     for occurrence in await _future_of(session, series.id, now):
         occurrence.title, occurrence.place = series.title, series.place
         occurrence.description, occurrence.map_url = series.description, series.map_url
@@ -381,25 +463,50 @@ async def update_series(
                 occurrence.day_before_sent_at = None
                 occurrence.hours_before_sent_at = None
                 changes.append(
-                    Change(occurrence.id, "moved", await _interested(session, occurrence.id), old)
+                    Change(
+                        occurrence.id,
+                        ChangeKind.MOVED,
+                        await _interested(session, occurrence.id),
+                        old,
+                    )
                 )
             occurrence.ends_at = occurrence.starts_at + timedelta(minutes=series.duration_minutes)
         if capacity is not None and occurrence.capacity != capacity:
-            _seats, moved = await rsvp_service.set_capacity(
+            _seats, moved = await rsvp.set_capacity(
                 session, occurrence_id=occurrence.id, capacity=capacity
             )
-            seat_moves.append(
-                (
-                    occurrence.id,
-                    [m.person_id for m in moved if m.promoted],
-                    [m.person_id for m in moved if not m.promoted],
-                )
-            )
-    return series, changes, seat_moves
+            seat_moves.append((occurrence.id, moved))
+    # Told once every session is in its final state: the notices quote it.
+    await _tell(
+        session, changes, translator=translator, tz=tz, now=now, group_language=group_language
+    )
+    for occurrence_id, moved in seat_moves:
+        await notices.notify_seat_moves(
+            session,
+            occurrence_id=occurrence_id,
+            moved=moved,
+            translator=translator,
+            tz=ZoneInfo(tz),
+            now=now,
+        )
+    everyone_moved = [m for _, moved in seat_moves for m in moved]
+    return SeriesUpdate(
+        series,
+        changes,
+        promoted=sum(1 for m in everyone_moved if m.promoted),
+        demoted=sum(1 for m in everyone_moved if not m.promoted),
+    )
 
 
 async def end_series(
-    session: AsyncSession, *, series_id: int, by: Person, now: datetime, tz: str
+    session: AsyncSession,
+    *,
+    series_id: int,
+    by: Person,
+    now: datetime,
+    tz: str,
+    translator: Translator,
+    group_language: str,
 ) -> list[Change]:
     """Stop a series: its future sessions are cancelled and people who answered are told."""
     if not by.is_facilitator:
@@ -414,8 +521,11 @@ async def end_series(
         occurrence.status = OccurrenceStatus.CANCELLED
         occurrence.cancel_reason = None
         changes.append(
-            Change(occurrence.id, "cancelled", await _interested(session, occurrence.id))
+            Change(occurrence.id, ChangeKind.CANCELLED, await _interested(session, occurrence.id))
         )
+    await _tell(
+        session, changes, translator=translator, tz=tz, now=now, group_language=group_language
+    )
     return changes
 
 

@@ -136,8 +136,8 @@ async def seat_moves(
 ) -> list[Moved]:
     """Rebuild who moved in or out of the line, with places in line, after a change.
 
-    calendar.update_series reports a capacity change as person ids only; the notices
-    need each person's place in line, read back here after the change.
+    For a caller that knows only who moved (person ids): the notices need each
+    person's place in line, read back here after the change.
     """
     wanted = set(promoted) | set(demoted)
     if not wanted:

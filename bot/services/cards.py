@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot import callback_data as cb
+from bot.callback_data import RSVP_ANSWER, TapCode
 from bot.i18n import Translator
 from bot.models import Answer, Occurrence, OccurrenceStatus
 from bot.services.outbox import Button
@@ -91,19 +91,31 @@ def rsvp_buttons(
     """Je viens / Peut-être / Je ne viens pas, and the +1 toggle for a yes."""
     t = translator.t
     rows = [
-        [Button(t("sessions.button_yes", lang), cb.make("rv", "y", occurrence_id))],
+        [Button(t("sessions.button_yes", lang), RSVP_ANSWER.make(TapCode.YES, occurrence_id))],
         [
-            Button(t("sessions.button_maybe", lang), cb.make("rv", "m", occurrence_id)),
-            Button(t("sessions.button_no", lang), cb.make("rv", "n", occurrence_id)),
+            Button(
+                t("sessions.button_maybe", lang), RSVP_ANSWER.make(TapCode.MAYBE, occurrence_id)
+            ),
+            Button(t("sessions.button_no", lang), RSVP_ANSWER.make(TapCode.NO, occurrence_id)),
         ],
     ]
     if mine is not None and mine.answer == Answer.YES:
         if mine.plus_one:
             rows.append(
-                [Button(t("sessions.button_alone", lang), cb.make("rv", "q", occurrence_id))]
+                [
+                    Button(
+                        t("sessions.button_alone", lang),
+                        RSVP_ANSWER.make(TapCode.ALONE, occurrence_id),
+                    )
+                ]
             )
         else:
             rows.append(
-                [Button(t("sessions.button_plus_one", lang), cb.make("rv", "p", occurrence_id))]
+                [
+                    Button(
+                        t("sessions.button_plus_one", lang),
+                        RSVP_ANSWER.make(TapCode.PLUS_ONE, occurrence_id),
+                    )
+                ]
             )
     return rows

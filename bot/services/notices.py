@@ -1,8 +1,14 @@
-"""Messages about a session that changed: cancelled, moved, a seat freed or lost."""
+"""Messages about a session that changed: cancelled, moved, a seat freed or lost.
+
+The calendar service calls these in the same transaction as the change it makes, so a
+change and the messages about it are committed (or rolled back) together.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -10,13 +16,32 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
-from bot.models import Occurrence, Person, Series
-from bot.services import outbox, rsvp, session_texts
-from bot.services.calendar import Change
+from bot.models import Answer, Occurrence, Person, Series
+from bot.services import cards, outbox, rsvp
 from bot.services.outbox import Outgoing
 
 NOTICE_KIND = "session_notice"
 SEAT_KIND = "seat_notice"
+
+
+class ChangeKind(enum.StrEnum):
+    CANCELLED = "cancelled"
+    MOVED = "moved"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A session changed under people's feet: who to tell, and how."""
+
+    occurrence_id: int
+    kind: ChangeKind
+    person_ids: list[int] = field(default_factory=list)
+    old_start: datetime | None = None
+
+
+def people_concerned(changes: Iterable[Change]) -> int:
+    """How many people the changes concern, each counted once."""
+    return len({person for change in changes for person in change.person_ids})
 
 
 async def _people(session: AsyncSession, ids: Sequence[int]) -> list[Person]:
@@ -32,13 +57,13 @@ def _change_text(
     translator: Translator, lang: str, tz: ZoneInfo, occurrence: Occurrence, change: Change
 ) -> str:
     t = translator.t
-    new_when = session_texts.when(translator, lang, tz, occurrence.starts_at)
-    if change.kind == "cancelled":
+    new_when = cards.when(translator, lang, tz, occurrence.starts_at)
+    if change.kind is ChangeKind.CANCELLED:
         text = t("notice.cancelled", lang, title=occurrence.title, when=new_when)
         if occurrence.cancel_reason:
             text += "\n" + t("notice.reason", lang, reason=occurrence.cancel_reason)
         return text
-    old_when = session_texts.when(translator, lang, tz, change.old_start or occurrence.starts_at)
+    old_when = cards.when(translator, lang, tz, change.old_start or occurrence.starts_at)
     return t("notice.moved", lang, title=occurrence.title, when=new_when, old=old_when)
 
 
@@ -59,8 +84,8 @@ async def notify_change(
     messages = []
     for person in await _people(session, change.person_ids):
         buttons = (
-            session_texts.rsvp_buttons(translator, person.language, occurrence.id)
-            if change.kind == "moved"
+            cards.rsvp_buttons(translator, person.language, occurrence.id)
+            if change.kind is ChangeKind.MOVED
             else None
         )
         messages.append(
@@ -120,7 +145,7 @@ async def notify_seat_moves(
         person = people.get(item.person_id)
         if person is None:
             continue
-        when = session_texts.when(translator, person.language, tz, occurrence.starts_at)
+        when = cards.when(translator, person.language, tz, occurrence.starts_at)
         if item.promoted:
             text = translator.t(
                 "notice.promoted", person.language, title=occurrence.title, when=when
@@ -145,11 +170,11 @@ async def notify_seat_moves(
                     f"{'up' if item.promoted else item.position}"
                 ),
                 text=text,
-                buttons=session_texts.rsvp_buttons(
+                buttons=cards.rsvp_buttons(
                     translator,
                     person.language,
                     occurrence.id,
-                    rsvp.MyAnswer("yes", position=item.position),
+                    rsvp.MyAnswer(Answer.YES, position=item.position),
                 ),
                 reachable=person.reachable,
                 priority=30,

@@ -290,7 +290,7 @@ async def mark_retry(
     max_attempts: int,
     now: datetime,
     rng: random.Random | None = None,
-) -> str:
+) -> OutboxState:
     """A temporary failure: try again later, or give up after `max_attempts`."""
     if attempts >= max_attempts:
         state = OutboxState.FAILED

@@ -32,8 +32,8 @@ class UserInfo:
 
     telegram_id: int
     first_name: str | None
-    last_name: str | None = None
-    language: str = "fr"  # already mapped to a language we speak
+    last_name: str | None
+    language: str  # already mapped to a language we speak
 
 
 def _refresh(

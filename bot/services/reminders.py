@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
 from bot.models import Answer, Occurrence, OccurrenceStatus, OutboxMessage, Person, Rsvp
-from bot.services import outbox, rsvp, session_texts
+from bot.services import cards, outbox, rsvp
 from bot.services.notices import group_chat
 from bot.services.outbox import Outgoing
 
@@ -138,7 +138,7 @@ async def _enqueue(
         if answer is not None and answer.answer == Answer.NO:
             continue  # they said no: no reminder
         mine = rsvp.MyAnswer(
-            answer.answer if answer else None,
+            Answer(answer.answer) if answer else None,
             answer.plus_one if answer else False,
             line.index(answer.id) + 1 if answer is not None and answer.id in line else None,
         )
@@ -149,9 +149,7 @@ async def _enqueue(
             intro = translator.t("reminder.day_before", lang)
         else:
             intro = translator.t("reminder.hours_before", lang, hours=cfg.hours_before)
-        text = (
-            intro + "\n\n" + session_texts.card(translator, lang, cfg.tz, occurrence, seats, mine)
-        )
+        text = intro + "\n\n" + cards.card(translator, lang, cfg.tz, occurrence, seats, mine)
         messages.append(
             Outgoing(
                 chat_id=person.telegram_id,
@@ -159,7 +157,7 @@ async def _enqueue(
                 kind=REMINDER_KIND,
                 dedupe_key=f"rem:{occurrence.id}:{_stamp(occurrence)}:{person.id}:{kind}",
                 text=text,
-                buttons=session_texts.rsvp_buttons(translator, lang, occurrence.id, mine),
+                buttons=cards.rsvp_buttons(translator, lang, occurrence.id, mine),
                 not_before=send_at,
                 expires_at=occurrence.starts_at,
                 reachable=person.reachable,
@@ -188,7 +186,7 @@ async def _enqueue_group(
             kind=GROUP_KIND,
             dedupe_key=group_dedupe_key(occurrence),
             text=group_text(translator, cfg, occurrence, seats),
-            buttons=session_texts.rsvp_buttons(translator, cfg.group_language, occurrence.id),
+            buttons=cards.rsvp_buttons(translator, cfg.group_language, occurrence.id),
             not_before=send_at,
             expires_at=occurrence.starts_at,
             priority=40,
@@ -206,7 +204,7 @@ def group_text(
     return (
         translator.t("reminder.group", lang)
         + "\n\n"
-        + session_texts.card(translator, lang, cfg.tz, occurrence, seats, show_mine=False)
+        + cards.card(translator, lang, cfg.tz, occurrence, seats, show_mine=False)
     )
 
 

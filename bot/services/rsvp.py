@@ -61,7 +61,7 @@ class Moved:
 
 @dataclass(frozen=True)
 class Outcome:
-    answer: str
+    answer: Answer
     plus_one: bool
     waitlisted: bool
     position: int | None
@@ -154,7 +154,7 @@ def _apply(
     new_rows: list[Rsvp],
     *,
     person_id: int,
-    answer: str,
+    answer: Answer,
     now: datetime,
     plus_one: bool | None,
     by_id: int | None,
@@ -202,7 +202,7 @@ def _apply(
         answers.append(rsvp)
         new_rows.append(rsvp)
         return Outcome(
-            answer=rsvp.answer,
+            answer=Answer(rsvp.answer),
             plus_one=rsvp.plus_one,
             waitlisted=rsvp.waitlisted,
             position=position,
@@ -263,7 +263,7 @@ async def respond(
     *,
     occurrence_id: int,
     person: Person,
-    answer: str,
+    answer: Answer,
     now: datetime,
     plus_one: bool | None = None,
     by: Person | None = None,
@@ -295,7 +295,7 @@ class Tap:
 
     occurrence_id: int
     person_id: int
-    answer: str
+    answer: Answer
     plus_one: bool | None = None
 
 
@@ -379,7 +379,7 @@ async def seats_many(session: AsyncSession, occurrences: list[Occurrence]) -> di
 
 @dataclass(frozen=True)
 class MyAnswer:
-    answer: str | None
+    answer: Answer | None
     plus_one: bool = False
     position: int | None = None
 
@@ -405,7 +405,7 @@ async def my_answers(
     for rsvp in mine:
         line = [r for r in rows if r.occurrence_id == rsvp.occurrence_id]
         position = line.index(rsvp) + 1 if rsvp in line else None
-        result[rsvp.occurrence_id] = MyAnswer(rsvp.answer, rsvp.plus_one, position)
+        result[rsvp.occurrence_id] = MyAnswer(Answer(rsvp.answer), rsvp.plus_one, position)
     return result
 
 

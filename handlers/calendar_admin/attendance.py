@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from bot import callback_data as cb
 from bot.models import Answer, Occurrence
 from bot.services import calendar, rsvp
-from handlers.calendar_admin.common import (
-    Row,
-    _known_person,
-    _pairs,
-    _parsed,
-    _short,
-    _show_screen,
-    _stale,
-    _started_occurrence,
-    _when,
+from handlers.calendar_admin.buttons import (
+    ATTENDANCE_SHEET,
+    CALENDAR_MENU,
+    PEOPLE_PAGE,
+    PRESENT,
+    WALK_INS,
+    MenuAction,
+    PickerMode,
+    WalkIns,
 )
-from handlers.decorators import Ctx, with_person
+from handlers.calendar_admin.lookups import Need, known_person, open_session
+from handlers.calendar_admin.wording import Row, pairs, short, show_screen, when
+from handlers.ctx import Ctx, with_person
 from handlers.keyboards import inline
 
 RECENT_LIMIT = 5
@@ -24,14 +24,15 @@ RECENT_LIMIT = 5
 MAX_LISTED = 80
 
 
-async def _recent(ctx: Ctx, *, edit: bool) -> None:
+async def recent(ctx: Ctx, *, edit: bool) -> None:
+    """The sessions that have started, to choose the one to take attendance of."""
     found = await calendar.recent(ctx.session, now=ctx.now, limit=RECENT_LIMIT)
     rows: list[Row] = [
-        [(_short(f"{o.title} · {_when(ctx, o)}"), cb.make("cat", o.id))] for o in found
+        [(short(f"{o.title} · {when(ctx, o)}"), ATTENDANCE_SHEET.make(o.id))] for o in found
     ]
-    rows.append([(ctx.t("cal.button_back"), cb.make("cam", "home"))])
+    rows.append([(ctx.t("cal.button_back"), CALENDAR_MENU.make(MenuAction.HOME))])
     text = ctx.t("cal.attendance_choose") if found else ctx.t("cal.attendance_none")
-    _show_screen(ctx, text, inline(rows), edit=edit)
+    show_screen(ctx, text, inline(rows), edit=edit)
 
 
 def _listed(people: list[rsvp.Attendee]) -> list[rsvp.Attendee]:
@@ -48,7 +49,7 @@ async def _sheet(ctx: Ctx, occurrence: Occurrence) -> None:
     people = _listed(await rsvp.attendees(ctx.session, occurrence.id))
     figures = await rsvp.attendance(ctx.session, occurrence.id)
     lines = [
-        ctx.t("cal.sheet_title", title=occurrence.title, when=_when(ctx, occurrence)),
+        ctx.t("cal.sheet_title", title=occurrence.title, when=when(ctx, occurrence)),
         ctx.t("cal.sheet_present", total=figures.total, walk_ins=figures.walk_ins),
     ]
     if figures.said_yes:
@@ -56,46 +57,40 @@ async def _sheet(ctx: Ctx, occurrence: Occurrence) -> None:
     lines.append(ctx.t("cal.sheet_hint") if people else ctx.t("cal.sheet_nobody"))
     names = [
         (
-            ("✅ " if a.present else "⬜ ") + _short(a.name) + (" +1" if a.plus_one else ""),
-            cb.make("cai", occurrence.id, a.person_id),
+            ("✅ " if a.present else "⬜ ") + short(a.name) + (" +1" if a.plus_one else ""),
+            PRESENT.make(occurrence.id, a.person_id),
         )
         for a in people
     ]
-    rows = _pairs(names)
-    rows.append([(ctx.t("cal.button_other_person"), cb.make("cap", occurrence.id, "a", 0))])
+    rows = pairs(names)
+    other = PEOPLE_PAGE.make(occurrence.id, PickerMode.ATTENDANCE, 0)
+    rows.append([(ctx.t("cal.button_other_person"), other)])
     rows.append(
         [
-            (ctx.t("cal.button_walk_in_down"), cb.make("caj", occurrence.id, "d")),
-            (ctx.t("cal.button_walk_in_up"), cb.make("caj", occurrence.id, "u")),
+            (ctx.t("cal.button_walk_in_down"), WALK_INS.make(occurrence.id, WalkIns.DOWN)),
+            (ctx.t("cal.button_walk_in_up"), WALK_INS.make(occurrence.id, WalkIns.UP)),
         ]
     )
-    rows.append([(ctx.t("cal.button_back"), cb.make("cam", "att"))])
+    rows.append([(ctx.t("cal.button_back"), CALENDAR_MENU.make(MenuAction.ATTENDANCE))])
     ctx.edit("\n".join(lines), inline(rows))
 
 
 @with_person(facilitator_only=True)
 async def on_sheet(ctx: Ctx) -> None:
     """A session chosen for attendance."""
-    parsed = _parsed(ctx)
-    if parsed is None:
-        _stale(ctx)
-        return
-    occurrence = await _started_occurrence(ctx, parsed.int_arg(0))
-    if occurrence is not None:
-        await _sheet(ctx, occurrence)
+    found = await open_session(ctx, ATTENDANCE_SHEET, Need.STARTED)
+    if found is not None:
+        await _sheet(ctx, found[1])
 
 
 @with_person(facilitator_only=True)
 async def on_present(ctx: Ctx) -> None:
     """One tap on a name: there / not there."""
-    parsed = _parsed(ctx)
-    if parsed is None:
-        _stale(ctx)
+    found = await open_session(ctx, PRESENT, Need.STARTED)
+    if found is None:
         return
-    occurrence = await _started_occurrence(ctx, parsed.int_arg(0))
-    if occurrence is None:
-        return
-    person = await _known_person(ctx, parsed.int_arg(1))
+    button, occurrence = found
+    person = await known_person(ctx, button.int_arg(1))
     if person is None:
         return
     here = await rsvp.mark_present(
@@ -111,21 +106,19 @@ async def on_present(ctx: Ctx) -> None:
 @with_person(facilitator_only=True)
 async def on_walk_ins(ctx: Ctx) -> None:
     """➖ / ➕ people who came without answering."""
-    parsed = _parsed(ctx)
-    if parsed is None:
-        _stale(ctx)
+    found = await open_session(ctx, WALK_INS, Need.STARTED)
+    if found is None:
         return
-    occurrence = await _started_occurrence(ctx, parsed.int_arg(0))
-    if occurrence is None:
-        return
-    if parsed.args[1] == "d" and occurrence.walk_ins == 0:
+    button, occurrence = found
+    direction = WalkIns(button.args[1])
+    if direction is WalkIns.DOWN and occurrence.walk_ins == 0:
         # Nothing to take away: an edit would repeat the same sheet, which Telegram refuses.
         ctx.answer(ctx.t("cal.walk_ins_zero"))
         return
     await rsvp.add_walk_ins(
         ctx.session,
         occurrence_id=occurrence.id,
-        delta=1 if parsed.args[1] == "u" else -1,
+        delta=1 if direction is WalkIns.UP else -1,
         now=ctx.now,
     )
     await _sheet(ctx, occurrence)

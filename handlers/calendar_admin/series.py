@@ -1,7 +1,7 @@
 """One series: its screen, changing a field (for every future session), stopping it.
 
-A change that moves sessions or seats is told to whoever it concerns, in the same
-transaction as the change.
+The calendar service tells whoever a change moves (a session's time, a seat), in the
+same transaction; these screens only say how many were told.
 """
 
 from __future__ import annotations
@@ -11,46 +11,55 @@ from datetime import time
 
 from telegram import Message
 
-from bot import callback_data as cb
 from bot.i18n import N_
 from bot.models import Series
 from bot.services import calendar
 from bot.services import calendar_queries as queries
 from bot.services.calendar import CalendarError
+from bot.services.notices import people_concerned
 from bot.services.timeparse import parse_duration_minutes, parse_time
-from handlers import router
-from handlers.calendar_admin.common import (
+from handlers.calendar_admin.buttons import (
+    CALENDAR_MENU,
+    EDIT_FIELD,
+    FIELD_CHOICE,
+    SERIES_SCREEN,
+    STOP_SERIES,
+    STOP_SERIES_ASK,
+    MenuAction,
+    SeriesField,
+)
+from handlers.calendar_admin.drafts import SeriesFieldDraft
+from handlers.calendar_admin.home import home
+from handlers.calendar_admin.lookups import live_series, open_series
+from handlers.calendar_admin.values import (
     CAPACITY_CHOICES,
     DURATION_CHOICES,
-    EDIT,
-    EDIT_TEXT,
     TIME_CHOICES,
-    Row,
-    _clean,
-    _data,
-    _draft,
-    _drop_row,
-    _duration,
-    _error_text,
-    _fit,
-    _hhmm,
-    _home,
-    _notify_changes,
-    _notify_moves,
-    _pairs,
-    _parsed,
-    _read_capacity,
-    _refuse,
-    _rule_line,
-    _show_choice,
-    _show_screen,
-    _stale,
-    _time_from_value,
-    _time_value,
-    _when,
+    clean,
+    number,
+    read_capacity,
+    time_from_value,
+    time_value,
 )
-from handlers.decorators import Ctx, with_person
+from handlers.calendar_admin.wording import (
+    Row,
+    drop_row,
+    duration,
+    error_text,
+    fit,
+    hhmm,
+    pairs,
+    refuse,
+    rule_line,
+    show_choice,
+    show_screen,
+    when,
+)
+from handlers.ctx import Ctx, with_person
 from handlers.keyboards import inline
+
+EDIT_TEXT = "calendar.edit"
+CLEAR = "clear"  # the value of the button that removes the description
 
 
 def _tapped_label(ctx: Ctx) -> str:
@@ -66,18 +75,10 @@ def _tapped_label(ctx: Ctx) -> str:
     return ""
 
 
-async def _live_series(ctx: Ctx, series_id: int) -> Series | None:
-    series = await queries.series(ctx.session, series_id)
-    if series is None or series.ended_at is not None:
-        _refuse(ctx, ctx.t("cal.series_gone"))
-        return None
-    return series
-
-
 async def _series_screen(ctx: Ctx, series: Series, *, edit: bool) -> None:
     lines = [
         ctx.t("sessions.title", title=series.title),
-        _rule_line(
+        rule_line(
             ctx, series.weekday, series.start_time, series.duration_minutes, series.interval_weeks
         ),
         ctx.t("sessions.place", place=series.place),
@@ -89,35 +90,40 @@ async def _series_screen(ctx: Ctx, series: Series, *, edit: bool) -> None:
         lines.append(ctx.t("sessions.description", text=series.description))
     following = await queries.next_of_series(ctx.session, series_id=series.id, now=ctx.now)
     if following is not None:
-        lines.append(ctx.t("cal.next_line", when=_when(ctx, following)))
-    text = _fit(ctx.t("cal.series_screen", details="\n".join(lines)))
+        lines.append(ctx.t("cal.next_line", when=when(ctx, following)))
+    text = fit(ctx.t("cal.series_screen", details="\n".join(lines)))
 
-    def change(key: str, field: str) -> tuple[str, str]:
-        return (ctx.t(key), cb.make("cae", series.id, field))
+    def change(key: str, field: SeriesField) -> tuple[str, str]:
+        return (ctx.t(key), EDIT_FIELD.make(series.id, field))
 
     rows: list[Row] = [
-        [change(N_("cal.button_edit_title"), "ti"), change(N_("cal.button_edit_place"), "pl")],
-        [change(N_("cal.button_edit_time"), "tm"), change(N_("cal.button_edit_duration"), "du")],
         [
-            change(N_("cal.button_edit_capacity"), "cp"),
-            change(N_("cal.button_edit_description"), "de"),
+            change(N_("cal.button_edit_title"), SeriesField.TITLE),
+            change(N_("cal.button_edit_place"), SeriesField.PLACE),
         ],
-        [(ctx.t("cal.button_stop"), cb.make("caq", series.id))],
-        [(ctx.t("cal.button_back"), cb.make("cam", "home"))],
+        [
+            change(N_("cal.button_edit_time"), SeriesField.TIME),
+            change(N_("cal.button_edit_duration"), SeriesField.DURATION),
+        ],
+        [
+            change(N_("cal.button_edit_capacity"), SeriesField.CAPACITY),
+            change(N_("cal.button_edit_description"), SeriesField.DESCRIPTION),
+        ],
+        [(ctx.t("cal.button_stop"), STOP_SERIES_ASK.make(series.id))],
+        [(ctx.t("cal.button_back"), CALENDAR_MENU.make(MenuAction.HOME))],
     ]
-    _show_screen(ctx, text, inline(rows), edit=edit)
+    show_screen(ctx, text, inline(rows), edit=edit)
 
 
 @with_person(facilitator_only=True)
 async def on_series(ctx: Ctx) -> None:
     """The screen of one series."""
-    parsed = _parsed(ctx)
-    if parsed is None:
-        _stale(ctx)
-        return
-    series = await _live_series(ctx, parsed.int_arg(0))
-    if series is not None:
-        await _series_screen(ctx, series, edit=True)
+    found = await open_series(ctx, SERIES_SCREEN)
+    if found is not None:
+        await _series_screen(ctx, found[1], edit=True)
+
+
+# --- changing one field -------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -143,151 +149,166 @@ class SeriesEdit:
         return all(new is None or new == old for new, old in pairs)
 
 
-def _ask_edit(ctx: Ctx, series: Series, field: str, error: str | None = None) -> None:
-    router.expect(ctx, EDIT_TEXT)
+def _question(ctx: Ctx, series: Series, field: SeriesField) -> tuple[str, list[Row]]:
+    """The question for a new value, with the current one, and the values offered."""
 
     def button(label: str, value: object) -> tuple[str, str]:
-        return (label, cb.make("cav", series.id, field, value))
+        return (label, FIELD_CHOICE.make(series.id, field, value))
 
-    rows: list[Row] = []
-    if field == "ti":
-        text = ctx.t("cal.edit_title", current=series.title)
-    elif field == "pl":
-        text = ctx.t("cal.edit_place", current=series.place)
-    elif field == "tm":
-        text = ctx.t("cal.edit_time", current=_hhmm(series.start_time))
-        rows = _pairs([button(_hhmm(t), _time_value(t)) for t in TIME_CHOICES])
-    elif field == "du":
-        text = ctx.t("cal.edit_duration", current=_duration(ctx, series.duration_minutes))
-        rows = _pairs([button(_duration(ctx, m), m) for m in DURATION_CHOICES])
-    elif field == "cp":
-        text = ctx.t("cal.edit_capacity", current=series.capacity)
-        rows = [[button(str(n), n) for n in CAPACITY_CHOICES]]
-    elif series.description:
-        text = ctx.t("cal.edit_description", current=series.description)
-        rows = [[button(ctx.t("cal.button_clear_description"), "clear")]]
-    else:
-        text = ctx.t("cal.edit_description_empty")
+    match field:
+        case SeriesField.TITLE:
+            return ctx.t("cal.edit_title", current=series.title), []
+        case SeriesField.PLACE:
+            return ctx.t("cal.edit_place", current=series.place), []
+        case SeriesField.TIME:
+            return ctx.t("cal.edit_time", current=hhmm(series.start_time)), pairs(
+                [button(hhmm(t), time_value(t)) for t in TIME_CHOICES]
+            )
+        case SeriesField.DURATION:
+            current = duration(ctx, series.duration_minutes)
+            return ctx.t("cal.edit_duration", current=current), pairs(
+                [button(duration(ctx, m), m) for m in DURATION_CHOICES]
+            )
+        case SeriesField.CAPACITY:
+            return ctx.t("cal.edit_capacity", current=series.capacity), [
+                [button(str(n), n) for n in CAPACITY_CHOICES]
+            ]
+        case SeriesField.DESCRIPTION if series.description:
+            return ctx.t("cal.edit_description", current=series.description), [
+                [button(ctx.t("cal.button_clear_description"), CLEAR)]
+            ]
+        case SeriesField.DESCRIPTION:
+            return ctx.t("cal.edit_description_empty"), []
+
+
+def _ask_edit(ctx: Ctx, series: Series, field: SeriesField, error: str | None = None) -> None:
+    ctx.expect(EDIT_TEXT)
+    text, rows = _question(ctx, series, field)
     if error:
         text = f"{error}\n\n{text}"
-    ctx.reply(_fit(text), inline([*rows, _drop_row(ctx)]))
+    ctx.reply(fit(text), inline([*rows, drop_row(ctx)]))
 
 
 @with_person(facilitator_only=True)
 async def on_edit_start(ctx: Ctx) -> None:
     """✏️ on the series screen: ask for the new value."""
-    parsed = _parsed(ctx)
-    if parsed is None:
-        _stale(ctx)
+    found = await open_series(ctx, EDIT_FIELD)
+    if found is None:
         return
-    series = await _live_series(ctx, parsed.int_arg(0))
-    if series is None:
-        return
-    router.clear(ctx)
-    _data(ctx)[EDIT] = {"series": series.id, "field": parsed.args[1]}
-    _ask_edit(ctx, series, parsed.args[1])
+    button, series = found
+    field = SeriesField(button.args[1])
+    ctx.start_draft(SeriesFieldDraft(series_id=series.id, field=field))
+    _ask_edit(ctx, series, field)
 
 
-def _edit_from_button(field: str, value: str) -> SeriesEdit | None:
-    if field == "tm":
-        chosen = _time_from_value(value)
-        return SeriesEdit(start_time=chosen) if chosen else None
-    number = int(value) if value.isascii() and value.isdigit() else -1
-    if field == "du" and number in DURATION_CHOICES:
-        return SeriesEdit(duration_minutes=number)
-    if field == "cp" and number in CAPACITY_CHOICES:
-        return SeriesEdit(capacity=number)
-    if field == "de" and value == "clear":
-        return SeriesEdit(description="")
-    return None
+def _edit_from_button(field: SeriesField, value: str) -> SeriesEdit | None:
+    """The change a tapped value asks for, or None if it is not one that was offered."""
+    chosen = number(value)
+    match field:
+        case SeriesField.TIME:
+            moment = time_from_value(value)
+            return SeriesEdit(start_time=moment) if moment else None
+        case SeriesField.DURATION if chosen in DURATION_CHOICES:
+            return SeriesEdit(duration_minutes=chosen)
+        case SeriesField.CAPACITY if chosen in CAPACITY_CHOICES:
+            return SeriesEdit(capacity=chosen)
+        case SeriesField.DESCRIPTION if value == CLEAR:
+            return SeriesEdit(description="")
+        case _:
+            return None
 
 
 @with_person(facilitator_only=True)
 async def on_edit_button(ctx: Ctx) -> None:
     """A new value tapped (time, duration, seats, or removing the description)."""
-    parsed = _parsed(ctx)
-    draft = _draft(ctx, EDIT)
+    button = ctx.button(FIELD_CHOICE)
+    draft = ctx.draft(SeriesFieldDraft)
     if (
-        parsed is None
+        button is None
         or draft is None
-        or draft.get("series") != parsed.int_arg(0)
-        or draft.get("field") != parsed.args[1]
+        or draft.series_id != button.int_arg(0)
+        or draft.field != button.args[1]
     ):
-        _stale(ctx)
+        ctx.stale()
         return
-    change = _edit_from_button(parsed.args[1], parsed.args[2])
+    change = _edit_from_button(draft.field, button.args[2])
     if change is None:
-        _stale(ctx)
+        ctx.stale()
         return
-    _show_choice(ctx, _tapped_label(ctx))
-    await _apply_edit(ctx, parsed.int_arg(0), change)
+    show_choice(ctx, _tapped_label(ctx))
+    await _apply_edit(ctx, draft.series_id, change)
 
 
-def _edit_from_text(ctx: Ctx, field: str, text: str) -> SeriesEdit | str:
+def _edit_from_text(ctx: Ctx, field: SeriesField, text: str) -> SeriesEdit | str:
     """The change a typed text asks for, or the problem in words."""
-    if field == "ti":
-        title = _clean(text, calendar.MAX_TITLE)
-        if title is None:
-            return ctx.t("cal.bad_title", limit=calendar.MAX_TITLE)
-        return SeriesEdit(title=title)
-    if field == "pl":
-        place = _clean(text, calendar.MAX_PLACE)
-        if place is None:
-            return ctx.t("cal.bad_place", limit=calendar.MAX_PLACE)
-        return SeriesEdit(place=place)
-    if field == "tm":
-        moment = parse_time(text)
-        return ctx.t("cal.bad_time") if moment is None else SeriesEdit(start_time=moment)
-    if field == "du":
-        minutes = parse_duration_minutes(text)
-        if minutes is None:
-            return ctx.t("cal.bad_duration")
-        return SeriesEdit(duration_minutes=minutes)
-    if field == "cp":
-        capacity = _read_capacity(text)
-        if capacity is None:
-            return ctx.t("cal.bad_capacity", limit=calendar.MAX_CAPACITY)
-        return SeriesEdit(capacity=capacity)
-    description = _clean(text, calendar.MAX_DESCRIPTION)
-    if description is None:
-        return ctx.t("cal.bad_description", limit=calendar.MAX_DESCRIPTION)
-    return SeriesEdit(description=description)
+    match field:
+        case SeriesField.TITLE:
+            title = clean(text, calendar.MAX_TITLE)
+            if title is None:
+                return ctx.t("cal.bad_title", limit=calendar.MAX_TITLE)
+            return SeriesEdit(title=title)
+        case SeriesField.PLACE:
+            place = clean(text, calendar.MAX_PLACE)
+            if place is None:
+                return ctx.t("cal.bad_place", limit=calendar.MAX_PLACE)
+            return SeriesEdit(place=place)
+        case SeriesField.TIME:
+            moment = parse_time(text)
+            return ctx.t("cal.bad_time") if moment is None else SeriesEdit(start_time=moment)
+        case SeriesField.DURATION:
+            minutes = parse_duration_minutes(text)
+            if minutes is None:
+                return ctx.t("cal.bad_duration")
+            return SeriesEdit(duration_minutes=minutes)
+        case SeriesField.CAPACITY:
+            capacity = read_capacity(text)
+            if capacity is None:
+                return ctx.t("cal.bad_capacity", limit=calendar.MAX_CAPACITY)
+            return SeriesEdit(capacity=capacity)
+        case SeriesField.DESCRIPTION:
+            description = clean(text, calendar.MAX_DESCRIPTION)
+            if description is None:
+                return ctx.t("cal.bad_description", limit=calendar.MAX_DESCRIPTION)
+            return SeriesEdit(description=description)
 
 
 async def on_edit_text(ctx: Ctx, text: str) -> None:
     """A typed new value for the series field being changed."""
-    draft = _draft(ctx, EDIT)
+    draft = ctx.draft(SeriesFieldDraft)
     if draft is None or not ctx.person.is_facilitator:
-        router.clear(ctx)
+        ctx.clear()
         return
-    result = _edit_from_text(ctx, draft["field"], text)
+    result = _edit_from_text(ctx, draft.field, text)
     if isinstance(result, str):
-        series = await _live_series(ctx, draft["series"])
+        series = await live_series(ctx, draft.series_id)
         if series is None:
-            router.clear(ctx)
+            ctx.clear()
             return
-        _ask_edit(ctx, series, draft["field"], result)
+        _ask_edit(ctx, series, draft.field, result)
         return
-    await _apply_edit(ctx, draft["series"], result)
+    await _apply_edit(ctx, draft.series_id, result)
 
 
 async def _apply_edit(ctx: Ctx, series_id: int, change: SeriesEdit) -> None:
-    """Change the series and its future sessions; tell whoever the change moves."""
-    router.clear(ctx)
-    series = await _live_series(ctx, series_id)
+    """Change the series and its future sessions, then say whom the change moved."""
+    ctx.clear()
+    series = await live_series(ctx, series_id)
     if series is None:
         return
     if change.same_as(series):
         ctx.reply(ctx.t("cal.edit_same"))
         await _series_screen(ctx, series, edit=False)
         return
+    s = ctx.rt.settings
     try:
-        series, moved_sessions, seat_changes = await calendar.update_series(
+        done = await calendar.update_series(
             ctx.session,
             series_id=series_id,
             by=ctx.person,
             now=ctx.now,
-            tz=ctx.rt.settings.timezone,
+            tz=s.timezone,
+            translator=ctx.rt.translator,
+            group_language=s.default_language,
             title=change.title,
             place=change.place,
             description=change.description,
@@ -296,44 +317,38 @@ async def _apply_edit(ctx: Ctx, series_id: int, change: SeriesEdit) -> None:
             capacity=change.capacity,
         )
     except CalendarError as exc:
-        _refuse(ctx, _error_text(ctx, exc.code))
+        refuse(ctx, error_text(ctx, exc.code))
         return
     lines = [ctx.t("cal.edit_done")]
-    told = await _notify_changes(ctx, moved_sessions)
-    if moved_sessions:
-        lines.append(ctx.t("cal.edit_moved", sessions=len(moved_sessions), people=told))
-    promoted = demoted = 0
-    for occurrence_id, up, down in seat_changes:
-        moved = await queries.seat_moves(
-            ctx.session, occurrence_id=occurrence_id, promoted=up, demoted=down
+    if done.moved:
+        lines.append(
+            ctx.t("cal.edit_moved", sessions=len(done.moved), people=people_concerned(done.moved))
         )
-        await _notify_moves(ctx, occurrence_id, moved)
-        promoted, demoted = promoted + len(up), demoted + len(down)
-    if demoted:
-        lines.append(ctx.t("cal.edit_demoted", count=demoted))
-    if promoted:
-        lines.append(ctx.t("cal.edit_promoted", count=promoted))
+    if done.demoted:
+        lines.append(ctx.t("cal.edit_demoted", count=done.demoted))
+    if done.promoted:
+        lines.append(ctx.t("cal.edit_promoted", count=done.promoted))
     ctx.reply("\n".join(lines))
-    await _series_screen(ctx, series, edit=False)
+    await _series_screen(ctx, done.series, edit=False)
+
+
+# --- stopping it --------------------------------------------------------------------
 
 
 @with_person(facilitator_only=True)
 async def on_stop_ask(ctx: Ctx) -> None:
     """⏹️ Arrêter la série: say what it would cancel, and ask."""
-    parsed = _parsed(ctx)
-    if parsed is None:
-        _stale(ctx)
+    found = await open_series(ctx, STOP_SERIES_ASK)
+    if found is None:
         return
-    series = await _live_series(ctx, parsed.int_arg(0))
-    if series is None:
-        return
+    series = found[1]
     count = await queries.future_count(ctx.session, series_id=series.id, now=ctx.now)
     ctx.edit(
         ctx.t("cal.stop_confirm", title=series.title, count=count),
         inline(
             [
-                [(ctx.t("cal.button_stop_yes"), cb.make("caz", series.id))],
-                [(ctx.t("cal.button_stop_no"), cb.make("cas", series.id))],
+                [(ctx.t("cal.button_stop_yes"), STOP_SERIES.make(series.id))],
+                [(ctx.t("cal.button_stop_no"), SERIES_SCREEN.make(series.id))],
             ]
         ),
     )
@@ -342,25 +357,25 @@ async def on_stop_ask(ctx: Ctx) -> None:
 @with_person(facilitator_only=True)
 async def on_stop(ctx: Ctx) -> None:
     """Stop confirmed: future sessions are cancelled and the people who answered told."""
-    parsed = _parsed(ctx)
-    if parsed is None:
-        _stale(ctx)
+    found = await open_series(ctx, STOP_SERIES)
+    if found is None:
         return
-    series = await _live_series(ctx, parsed.int_arg(0))
-    if series is None:
-        return
+    series = found[1]
+    s = ctx.rt.settings
     try:
         changes = await calendar.end_series(
             ctx.session,
             series_id=series.id,
             by=ctx.person,
             now=ctx.now,
-            tz=ctx.rt.settings.timezone,
+            tz=s.timezone,
+            translator=ctx.rt.translator,
+            group_language=s.default_language,
         )
     except CalendarError:
-        _refuse(ctx, ctx.t("cal.series_gone"))
+        refuse(ctx, ctx.t("cal.series_gone"))
         return
-    told = await _notify_changes(ctx, changes)
     ctx.answer(ctx.t("cal.stopped_toast"))
+    told = people_concerned(changes)
     ctx.edit(ctx.t("cal.stopped", title=series.title, sessions=len(changes), people=told))
-    await _home(ctx, edit=False)
+    await home(ctx, edit=False)

@@ -8,50 +8,50 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
-from bot import callback_data as cb
+from bot.callback_data import TapCode
 from bot.i18n import N_
 from bot.models import Answer, Occurrence
-from bot.services import calendar, rsvp, session_texts
+from bot.services import calendar, cards, rsvp
 from bot.services import calendar_queries as queries
-from handlers.calendar_admin.cancel_move import _ask_move, _ask_reason
-from handlers.calendar_admin.common import (
-    Row,
-    _existing_occurrence,
-    _fit,
-    _known_person,
-    _notify_moves,
-    _open_occurrence,
-    _pairs,
-    _parsed,
-    _refuse,
-    _short,
-    _show_screen,
-    _stale,
-    _stamp,
-    _started_occurrence,
-    _when,
+from handlers.calendar_admin.buttons import (
+    ANSWER,
+    ANSWER_FOR,
+    ATTENDANCE_SHEET,
+    PEOPLE_PAGE,
+    PRESENT,
+    SESSION_ACTION,
+    PickerMode,
+    SessionAction,
+    stamp,
 )
-from handlers.decorators import Ctx, with_person
+from handlers.calendar_admin.cancel_move import ask_move, ask_reason
+from handlers.calendar_admin.lookups import Need, allowed, known_person, open_session
+from handlers.calendar_admin.wording import Row, fit, pairs, refuse, short, show_screen, when
+from handlers.ctx import Ctx, with_person
 from handlers.keyboards import inline
 
 UPCOMING_LIMIT = 5
-ANSWERS = {"y": Answer.YES, "m": Answer.MAYBE, "n": Answer.NO}
+# Looking is harmless: a moved or started session still shows who comes.
+LOOKING = (SessionAction.WHO, SessionAction.WHO_IN_PLACE)
 
 
 def _card_buttons(ctx: Ctx, occurrence: Occurrence) -> InlineKeyboardMarkup:
-    stamp = _stamp(occurrence)
+    def action(key: str, which: SessionAction) -> tuple[str, str]:
+        return (ctx.t(key), SESSION_ACTION.make(occurrence.id, which, stamp(occurrence)))
+
     return inline(
         [
-            [(ctx.t("cal.button_who"), cb.make("cao", occurrence.id, "w", stamp))],
+            [action(N_("cal.button_who"), SessionAction.WHO)],
             [
-                (ctx.t("cal.button_cancel_session"), cb.make("cao", occurrence.id, "c", stamp)),
-                (ctx.t("cal.button_move"), cb.make("cao", occurrence.id, "m", stamp)),
+                action(N_("cal.button_cancel_session"), SessionAction.CANCEL),
+                action(N_("cal.button_move"), SessionAction.MOVE),
             ],
         ]
     )
 
 
-async def _upcoming(ctx: Ctx) -> None:
+async def upcoming(ctx: Ctx) -> None:
+    """The next sessions, one card each, with their counts and buttons."""
     found = await calendar.upcoming(ctx.session, now=ctx.now, limit=UPCOMING_LIMIT)
     if not found:
         ctx.reply(ctx.t("cal.upcoming_none"))
@@ -61,11 +61,9 @@ async def _upcoming(ctx: Ctx) -> None:
     tz = ctx.rt.settings.tz
     for occurrence in found:
         counts = seats[occurrence.id]
-        text = session_texts.card(
-            ctx.rt.translator, ctx.lang, tz, occurrence, counts, show_mine=False
-        )
+        text = cards.card(ctx.rt.translator, ctx.lang, tz, occurrence, counts, show_mine=False)
         text += "\n" + ctx.t("cal.card_counts", maybe=counts.maybe, no=counts.no)
-        ctx.reply(_fit(text), _card_buttons(ctx, occurrence))
+        ctx.reply(fit(text), _card_buttons(ctx, occurrence))
 
 
 async def _who_view(ctx: Ctx, occurrence: Occurrence) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -81,7 +79,7 @@ async def _who_view(ctx: Ctx, occurrence: Occurrence) -> tuple[str, InlineKeyboa
     def name(a: rsvp.Attendee) -> str:
         return a.name + (" +1" if a.plus_one else "") + (" ✍️" if a.on_behalf else "")
 
-    lines = [ctx.t("cal.who_title", title=occurrence.title, when=_when(ctx, occurrence))]
+    lines = [ctx.t("cal.who_title", title=occurrence.title, when=when(ctx, occurrence))]
     if not people:
         lines.append(ctx.t("cal.who_nobody"))
     if confirmed:
@@ -99,62 +97,65 @@ async def _who_view(ctx: Ctx, occurrence: Occurrence) -> tuple[str, InlineKeyboa
         lines.append(ctx.t("cal.who_legend"))
     if occurrence.starts_at <= ctx.now:
         lines.append(ctx.t("cal.who_started"))
-        return _fit("\n".join(lines)), None
-    return _fit("\n".join(lines)), inline(
-        [[(ctx.t("cal.button_answer_for"), cb.make("cap", occurrence.id, "r", 0))]]
+        return fit("\n".join(lines)), None
+    return fit("\n".join(lines)), inline(
+        [
+            [
+                (
+                    ctx.t("cal.button_answer_for"),
+                    PEOPLE_PAGE.make(occurrence.id, PickerMode.ANSWER, 0),
+                )
+            ]
+        ]
     )
 
 
 @with_person(facilitator_only=True)
-async def on_occurrence(ctx: Ctx) -> None:
+async def on_session_action(ctx: Ctx) -> None:
     """The buttons of a session card: who comes, cancel, move."""
-    parsed = _parsed(ctx)
-    if parsed is None:
-        _stale(ctx)
-        return
-    occurrence_id, action, stamp = parsed.int_arg(0), parsed.args[1], parsed.int_arg(2)
-    if action in ("w", "l"):
-        # Looking is harmless: a moved or started session still shows its list.
-        occurrence = await _existing_occurrence(ctx, occurrence_id)
-        if occurrence is None:
-            return
-        text, markup = await _who_view(ctx, occurrence)
-        _show_screen(ctx, text, markup, edit=action == "l")
-        return
-    found = await _open_occurrence(ctx, occurrence_id, stamp)
+    found = await open_session(ctx, SESSION_ACTION, Need.EXISTS)
     if found is None:
         return
-    if action == "c":
-        _ask_reason(ctx, found)
+    button, occurrence = found
+    action = SessionAction(button.args[1])
+    if action in LOOKING:
+        text, markup = await _who_view(ctx, occurrence)
+        show_screen(ctx, text, markup, edit=action is SessionAction.WHO_IN_PLACE)
+        return
+    if not allowed(ctx, occurrence, Need.OPEN, at=button.int_arg(2)):
+        return
+    if action is SessionAction.CANCEL:
+        ask_reason(ctx, occurrence)
     else:
-        _ask_move(ctx, found)
+        ask_move(ctx, occurrence)
 
 
-async def _picker(ctx: Ctx, occurrence: Occurrence, mode: str, page_number: int) -> None:
+async def _picker(ctx: Ctx, occurrence: Occurrence, mode: PickerMode, page_number: int) -> None:
     """Everyone who agreed to the privacy notice, by name, ten a page."""
     page = await queries.people_page(ctx.session, page=page_number)
     present: set[int] = set()
-    if mode == "a":
+    if mode is PickerMode.ATTENDANCE:
         present = {
             a.person_id for a in await rsvp.attendees(ctx.session, occurrence.id) if a.present
         }
-        target = "cai"
+        target = PRESENT
         text = ctx.t("cal.pick_present", page=page.page + 1, pages=page.pages)
-        back = (ctx.t("cal.button_back"), cb.make("cat", occurrence.id))
+        back = (ctx.t("cal.button_back"), ATTENDANCE_SHEET.make(occurrence.id))
     else:
-        target = "cab"
+        target = ANSWER_FOR
         text = ctx.t("cal.pick_answer", page=page.page + 1, pages=page.pages)
-        back = (ctx.t("cal.button_back"), cb.make("cao", occurrence.id, "l", _stamp(occurrence)))
+        who = SESSION_ACTION.make(occurrence.id, SessionAction.WHO_IN_PLACE, stamp(occurrence))
+        back = (ctx.t("cal.button_back"), who)
     names = [
-        (("✅ " if p.id in present else "") + _short(p.name), cb.make(target, occurrence.id, p.id))
+        (("✅ " if p.id in present else "") + short(p.name), target.make(occurrence.id, p.id))
         for p in page.people
     ]
-    rows = _pairs(names)
+    rows = pairs(names)
     nav: Row = []
     if page.has_previous:
-        nav.append(("◀️", cb.make("cap", occurrence.id, mode, page.page - 1)))
+        nav.append(("◀️", PEOPLE_PAGE.make(occurrence.id, mode, page.page - 1)))
     if page.has_next:
-        nav.append(("▶️", cb.make("cap", occurrence.id, mode, page.page + 1)))
+        nav.append(("▶️", PEOPLE_PAGE.make(occurrence.id, mode, page.page + 1)))
     if nav:
         rows.append(nav)
     rows.append([back])
@@ -164,17 +165,14 @@ async def _picker(ctx: Ctx, occurrence: Occurrence, mode: str, page_number: int)
 @with_person(facilitator_only=True)
 async def on_picker(ctx: Ctx) -> None:
     """✍️ Répondre pour quelqu'un / 👤 Autre personne: a page of names."""
-    parsed = _parsed(ctx)
-    if parsed is None:
-        _stale(ctx)
+    found = await open_session(ctx, PEOPLE_PAGE, Need.EXISTS)
+    if found is None:
         return
-    occurrence_id, mode, page = parsed.int_arg(0), parsed.args[1], parsed.int_arg(2)
-    if mode == "a":
-        occurrence = await _started_occurrence(ctx, occurrence_id)
-    else:
-        occurrence = await _open_occurrence(ctx, occurrence_id, None)
-    if occurrence is not None:
-        await _picker(ctx, occurrence, mode, page)
+    button, occurrence = found
+    mode = PickerMode(button.args[1])
+    need = Need.STARTED if mode is PickerMode.ATTENDANCE else Need.OPEN
+    if allowed(ctx, occurrence, need):
+        await _picker(ctx, occurrence, mode, button.int_arg(2))
 
 
 def _answer_line(ctx: Ctx, mine: rsvp.MyAnswer) -> str:
@@ -194,36 +192,40 @@ def _answer_line(ctx: Ctx, mine: rsvp.MyAnswer) -> str:
 @with_person(facilitator_only=True)
 async def on_answer_for(ctx: Ctx) -> None:
     """A name was chosen: show their answer and the three answer buttons."""
-    parsed = _parsed(ctx)
-    if parsed is None:
-        _stale(ctx)
+    found = await open_session(ctx, ANSWER_FOR)
+    if found is None:
         return
-    occurrence = await _open_occurrence(ctx, parsed.int_arg(0), None)
-    if occurrence is None:
-        return
-    person = await _known_person(ctx, parsed.int_arg(1))
+    button, occurrence = found
+    person = await known_person(ctx, button.int_arg(1))
     if person is None:
         return
     answers = await rsvp.my_answers(ctx.session, person_id=person.id, occurrences=[occurrence])
-    mine = answers[occurrence.id]
     text = ctx.t(
         "cal.answer_for",
         name=person.display_name,
         title=occurrence.title,
-        when=_when(ctx, occurrence),
-        current=_answer_line(ctx, mine),
+        when=when(ctx, occurrence),
+        current=_answer_line(ctx, answers[occurrence.id]),
     )
 
-    def answer(key: str, code: str) -> tuple[str, str]:
-        return (ctx.t(key), cb.make("caa", occurrence.id, person.id, code))
+    def answer(key: str, code: TapCode) -> tuple[str, str]:
+        return (ctx.t(key), ANSWER.make(occurrence.id, person.id, code))
 
     ctx.edit(
         text,
         inline(
             [
-                [answer(N_("sessions.button_yes"), "y")],
-                [answer(N_("sessions.button_maybe"), "m"), answer(N_("sessions.button_no"), "n")],
-                [(ctx.t("cal.button_back"), cb.make("cap", occurrence.id, "r", 0))],
+                [answer(N_("sessions.button_yes"), TapCode.YES)],
+                [
+                    answer(N_("sessions.button_maybe"), TapCode.MAYBE),
+                    answer(N_("sessions.button_no"), TapCode.NO),
+                ],
+                [
+                    (
+                        ctx.t("cal.button_back"),
+                        PEOPLE_PAGE.make(occurrence.id, PickerMode.ANSWER, 0),
+                    )
+                ],
             ]
         ),
     )
@@ -232,29 +234,27 @@ async def on_answer_for(ctx: Ctx) -> None:
 @with_person(facilitator_only=True)
 async def on_answer(ctx: Ctx) -> None:
     """Record an answer on someone's behalf (they are told only if a seat moves)."""
-    parsed = _parsed(ctx)
-    if parsed is None:
-        _stale(ctx)
+    found = await open_session(ctx, ANSWER)
+    if found is None:
         return
-    occurrence = await _open_occurrence(ctx, parsed.int_arg(0), None)
-    if occurrence is None:
-        return
-    person = await _known_person(ctx, parsed.int_arg(1))
+    button, occurrence = found
+    person = await known_person(ctx, button.int_arg(1))
     if person is None:
         return
     try:
-        outcome = await rsvp.respond(
+        outcome = await calendar.answer_for(
             ctx.session,
             occurrence_id=occurrence.id,
             person=person,
-            answer=ANSWERS[parsed.args[2]],
-            now=ctx.now,
+            answer=TapCode(button.args[2]).answer,
             by=ctx.person,
+            now=ctx.now,
+            translator=ctx.rt.translator,
+            tz=ctx.rt.settings.timezone,
         )
     except rsvp.SessionClosed:
-        _refuse(ctx, ctx.t("cal.occ_started"))
+        refuse(ctx, ctx.t("cal.occ_started"))
         return
-    await _notify_moves(ctx, occurrence.id, outcome.moved)
     if outcome.waitlisted:
         ctx.answer(
             ctx.t("cal.answered_waiting", name=person.display_name, position=outcome.position)

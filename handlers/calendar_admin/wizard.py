@@ -1,58 +1,54 @@
 """A new series or one-off session, step by step, kept as a draft until "Créer".
 
-Each step is a question with buttons; typing an answer is always listened to as well.
-Nothing is written before the last tap, and a draft whose time went by meanwhile asks
-for a new time, then comes back to the summary.
+The steps are a table (STEPS): each says its id on the wire, its question, its
+buttons, how a tap and a typed answer are read, and whether it is asked for a series,
+a one-off session or both. Typing an answer is always listened to as well. Nothing is
+written before the last tap, and a draft whose time went by meanwhile asks for a new
+time, then comes back to the summary.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
-from bot import callback_data as cb
 from bot.i18n import N_
 from bot.services import calendar
 from bot.services import calendar_queries as queries
-from bot.services.calendar import CalendarError, SeriesInput
-from bot.services.timeparse import (
-    parse_date,
-    parse_datetime,
-    parse_duration_minutes,
-    parse_time,
-)
-from handlers import router
-from handlers.calendar_admin.common import (
+from bot.services.calendar import CalendarError
+from bot.services.timeparse import parse_date, parse_datetime, parse_duration_minutes, parse_time
+from handlers.calendar_admin.buttons import WIZARD_CHOICE
+from handlers.calendar_admin.drafts import Kind, NewSessionDraft, filled
+from handlers.calendar_admin.home import home
+from handlers.calendar_admin.values import (
     CAPACITY_CHOICES,
-    DRAFT,
     DURATION_CHOICES,
     TIME_CHOICES,
-    WIZARD_TEXT,
-    Row,
-    _clean,
-    _data,
-    _draft,
-    _drop_row,
-    _duration,
-    _error_text,
-    _hhmm,
-    _home,
-    _pairs,
-    _parsed,
-    _read_capacity,
-    _rule_line,
-    _short,
-    _show_choice,
-    _stale,
-    _time_from_value,
-    _time_value,
-    _weekday,
-    _when,
+    clean,
+    number,
+    read_capacity,
+    time_from_value,
+    time_value,
 )
-from handlers.decorators import Ctx, with_person
+from handlers.calendar_admin.wording import (
+    drop_row,
+    duration,
+    error_text,
+    hhmm,
+    pairs,
+    rule_line,
+    short,
+    show_choice,
+    weekday,
+    when,
+)
+from handlers.ctx import Ctx, with_person
 from handlers.keyboards import inline
+
+WIZARD_TEXT = "calendar.wizard"
 
 QUICK_TITLES = (
     N_("cal.quick_art"),
@@ -63,14 +59,48 @@ QUICK_TITLES = (
 )
 FIRST_DATE_CHOICES = 3
 MAX_URL = 500
+SKIP = "skip"
+NO_END = "none"
 
-SERIES_STEPS = ("ti", "wd", "tm", "du", "fq", "pl", "mp", "cp", "de", "fd", "en", "ok")
-ONE_OFF_STEPS = ("ti", "wh", "du", "pl", "cp", "ok")
+Choices = list[list[tuple[str, str]]]  # rows of (label, the value the button carries)
+Buttons = Callable[[Ctx, NewSessionDraft], Choices]
+# A tapped value taken into the draft: its label, or None if the button is not valid.
+Tap = Callable[[Ctx, NewSessionDraft, str], str | None]
+# A typed answer taken into the draft: the problem in words, or None when taken.
+Typed = Callable[[Ctx, NewSessionDraft, str], str | None]
+Params = Callable[[Ctx, NewSessionDraft], Mapping[str, object]]
 
 
-def _weekday_label(ctx: Ctx, weekday: int) -> str:
-    name = _weekday(ctx, weekday)
-    return name[:1].upper() + name[1:]
+def _no_params(ctx: Ctx, draft: NewSessionDraft) -> Mapping[str, object]:
+    return {}
+
+
+def _no_buttons(ctx: Ctx, draft: NewSessionDraft) -> Choices:
+    return []
+
+
+def _no_tap(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
+    return None
+
+
+def _buttons_only(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
+    return ctx.t("cal.use_buttons")
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question of the wizard."""
+
+    id: str  # in the buttons' data: two lowercase letters
+    kinds: Kind  # asked when creating these
+    question: str  # catalogue key, with `params`
+    params: Params = _no_params
+    buttons: Buttons = _no_buttons
+    tap: Tap = _no_tap
+    typed: Typed = _buttons_only
+
+
+# --- small helpers ------------------------------------------------------------------
 
 
 def _today(ctx: Ctx) -> date:
@@ -82,368 +112,519 @@ def _fmt_date(ctx: Ctx, day: date) -> str:
     return ctx.rt.translator.format_date(datetime.combine(day, time(12), tzinfo=tz), ctx.lang, tz)
 
 
+def _weekday_label(ctx: Ctx, day: int) -> str:
+    name = weekday(ctx, day)
+    return name[:1].upper() + name[1:]
+
+
+def _skip_button(ctx: Ctx, draft: NewSessionDraft) -> Choices:
+    return [[(ctx.t("cal.button_skip"), SKIP)]]
+
+
+# --- each step: its buttons, a tap, a typed answer ----------------------------------
+
+
+def _title_buttons(ctx: Ctx, draft: NewSessionDraft) -> Choices:
+    return pairs([(ctx.t(key), str(i)) for i, key in enumerate(QUICK_TITLES)])
+
+
+def _tap_title(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
+    index = number(value)
+    if index is None or index >= len(QUICK_TITLES):
+        return None
+    draft.title = ctx.t(QUICK_TITLES[index])
+    return draft.title
+
+
+def _type_title(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
+    title = clean(text, calendar.MAX_TITLE)
+    if title is None:
+        return ctx.t("cal.bad_title", limit=calendar.MAX_TITLE)
+    draft.title = title
+    return None
+
+
+def _weekday_buttons(ctx: Ctx, draft: NewSessionDraft) -> Choices:
+    return pairs([(_weekday_label(ctx, day), str(day)) for day in range(7)])
+
+
+def _tap_weekday(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
+    day = number(value)
+    if day is None or day > 6:
+        return None
+    draft.weekday = day
+    return _weekday_label(ctx, day)
+
+
+def _time_buttons(ctx: Ctx, draft: NewSessionDraft) -> Choices:
+    return pairs([(hhmm(t), time_value(t)) for t in TIME_CHOICES])
+
+
+def _tap_time(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
+    chosen = time_from_value(value)
+    if chosen is None:
+        return None
+    draft.start_time = chosen
+    return hhmm(chosen)
+
+
+def _type_time(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
+    moment = parse_time(text)
+    if moment is None:
+        return ctx.t("cal.bad_time")
+    draft.start_time = moment
+    return None
+
+
+def _type_when(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
+    moment = parse_datetime(text, now=ctx.now, tz=ctx.rt.settings.timezone, lang=ctx.lang)
+    if moment is None:
+        return ctx.t("cal.bad_when")
+    if moment <= ctx.now:
+        return ctx.t("cal.past_when", when=ctx.fmt_datetime(moment))
+    draft.starts_at = moment
+    return None
+
+
+def _duration_buttons(ctx: Ctx, draft: NewSessionDraft) -> Choices:
+    return pairs([(duration(ctx, m), str(m)) for m in DURATION_CHOICES])
+
+
+def _tap_duration(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
+    minutes = number(value)
+    if minutes not in DURATION_CHOICES:
+        return None
+    draft.duration = minutes
+    return duration(ctx, minutes)
+
+
+def _type_duration(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
+    minutes = parse_duration_minutes(text)
+    if minutes is None:
+        return ctx.t("cal.bad_duration")
+    draft.duration = minutes
+    return None
+
+
+FREQUENCIES = {1: N_("cal.button_every_week"), 2: N_("cal.button_every_other_week")}
+
+
+def _frequency_buttons(ctx: Ctx, draft: NewSessionDraft) -> Choices:
+    return [[(ctx.t(key), str(weeks))] for weeks, key in FREQUENCIES.items()]
+
+
+def _tap_frequency(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
+    weeks = number(value)
+    if weeks not in FREQUENCIES:
+        return None
+    draft.interval = weeks
+    return ctx.t(FREQUENCIES[weeks])
+
+
+def _place_buttons(ctx: Ctx, draft: NewSessionDraft) -> Choices:
+    return [[(short(place), str(i))] for i, place in enumerate(draft.places)]
+
+
+def _tap_place(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
+    index = number(value)
+    if index is None or index >= len(draft.places):
+        return None
+    draft.place = draft.places[index]
+    return draft.place
+
+
+def _type_place(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
+    place = clean(text, calendar.MAX_PLACE)
+    if place is None:
+        return ctx.t("cal.bad_place", limit=calendar.MAX_PLACE)
+    draft.place = place
+    return None
+
+
+def _tap_no_map(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
+    if value != SKIP:
+        return None
+    draft.map_url = None
+    return ctx.t("cal.button_skip")
+
+
 def _read_url(text: str) -> str | None:
-    text = text.strip()
     if len(text) > MAX_URL or any(c.isspace() for c in text):
         return None
     parts = urlsplit(text)
     return text if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def _steps(draft: dict[str, Any]) -> tuple[str, ...]:
-    return SERIES_STEPS if draft["kind"] == "series" else ONE_OFF_STEPS
+def _type_map(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
+    url = _read_url(text)
+    if url is None:
+        return ctx.t("cal.bad_map")
+    draft.map_url = url
+    return None
 
 
-async def _start_wizard(ctx: Ctx, kind: str) -> None:
-    router.clear(ctx)
-    draft: dict[str, Any] = {
-        "kind": kind,
-        "key": secrets.token_urlsafe(6),
-        "step": "ti",
-        "places": await queries.recent_places(ctx.session),
-    }
-    _data(ctx)[DRAFT] = draft
-    _ask(ctx, draft)
+def _capacity_buttons(ctx: Ctx, draft: NewSessionDraft) -> Choices:
+    return [[(str(n), str(n)) for n in CAPACITY_CHOICES]]
 
 
-def _first_dates(ctx: Ctx, weekday: int, start: time) -> list[date]:
+def _tap_capacity(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
+    seats = number(value)
+    if seats not in CAPACITY_CHOICES:
+        return None
+    draft.capacity = seats
+    return str(seats)
+
+
+def _type_capacity(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
+    seats = read_capacity(text)
+    if seats is None:
+        return ctx.t("cal.bad_capacity", limit=calendar.MAX_CAPACITY)
+    draft.capacity = seats
+    return None
+
+
+def _tap_no_description(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
+    if value != SKIP:
+        return None
+    draft.description = None
+    return ctx.t("cal.button_skip")
+
+
+def _type_description(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
+    description = clean(text, calendar.MAX_DESCRIPTION)
+    if description is None:
+        return ctx.t("cal.bad_description", limit=calendar.MAX_DESCRIPTION)
+    draft.description = description
+    return None
+
+
+def _first_date_params(ctx: Ctx, draft: NewSessionDraft) -> Mapping[str, object]:
+    return {"weekday": weekday(ctx, filled(draft.weekday))}
+
+
+def _first_date_buttons(ctx: Ctx, draft: NewSessionDraft) -> Choices:
     """The next dates on the series' weekday; today only if its time is still ahead."""
+    day_of_week, start = filled(draft.weekday), filled(draft.start_time)
     local_now = ctx.now.astimezone(ctx.rt.settings.tz)
-    day = local_now.date() + timedelta(days=(weekday - local_now.weekday()) % 7)
+    day = local_now.date() + timedelta(days=(day_of_week - local_now.weekday()) % 7)
     if day == local_now.date() and local_now.time() >= start:
         day += timedelta(weeks=1)
-    return [day + timedelta(weeks=i) for i in range(FIRST_DATE_CHOICES)]
+    days = [day + timedelta(weeks=i) for i in range(FIRST_DATE_CHOICES)]
+    return [[(_fmt_date(ctx, d), d.strftime("%Y%m%d"))] for d in days]
 
 
-def _draft_time(draft: dict[str, Any]) -> time:
-    return time.fromisoformat(draft["time"])
-
-
-def _summary(ctx: Ctx, draft: dict[str, Any]) -> str:
-    lines = [ctx.t("sessions.title", title=draft["title"])]
-    if draft["kind"] == "series":
-        lines.append(
-            _rule_line(
-                ctx, draft["weekday"], _draft_time(draft), draft["duration"], draft["interval"]
-            )
-        )
-    else:
-        lines.append(
-            ctx.t(
-                "sessions.when",
-                when=ctx.fmt_datetime(datetime.fromisoformat(draft["starts_at"])),
-                duration=_duration(ctx, draft["duration"]),
-            )
-        )
-    lines.append(ctx.t("sessions.place", place=draft["place"]))
-    if draft.get("map_url"):
-        lines.append(ctx.t("sessions.map", url=draft["map_url"]))
-    lines.append(ctx.t("cal.capacity_line", capacity=draft["capacity"]))
-    if draft.get("description"):
-        lines.append(ctx.t("sessions.description", text=draft["description"]))
-    if draft["kind"] == "series":
-        lines.append(
-            ctx.t("cal.first_line", date=_fmt_date(ctx, date.fromisoformat(draft["first_date"])))
-        )
-        if draft.get("until"):
-            lines.append(
-                ctx.t("cal.until_line", date=_fmt_date(ctx, date.fromisoformat(draft["until"])))
-            )
-        else:
-            lines.append(ctx.t("cal.no_end_line"))
-    return ctx.t("cal.summary", details="\n".join(lines))
-
-
-def _question(ctx: Ctx, draft: dict[str, Any]) -> tuple[str, list[Row]]:
-    """The text and buttons of the draft's current step."""
-    step = draft["step"]
-
-    def button(label: str, value: object) -> tuple[str, str]:
-        return (label, cb.make("caw", step, value))
-
-    if step == "ti":
-        titles = [button(ctx.t(key), i) for i, key in enumerate(QUICK_TITLES)]
-        if draft["kind"] == "series":
-            return ctx.t("cal.ask_title"), _pairs(titles)
-        return ctx.t("cal.ask_title_one"), _pairs(titles)
-    if step == "wd":
-        return ctx.t("cal.ask_weekday"), _pairs(
-            [button(_weekday_label(ctx, day), day) for day in range(7)]
-        )
-    if step == "tm":
-        return ctx.t("cal.ask_time"), _pairs(
-            [button(_hhmm(t), _time_value(t)) for t in TIME_CHOICES]
-        )
-    if step == "du":
-        return ctx.t("cal.ask_duration"), _pairs(
-            [button(_duration(ctx, m), m) for m in DURATION_CHOICES]
-        )
-    if step == "fq":
-        return ctx.t("cal.ask_frequency"), [
-            [button(ctx.t("cal.button_every_week"), 1)],
-            [button(ctx.t("cal.button_every_other_week"), 2)],
-        ]
-    if step == "pl":
-        places = [[button(_short(p), i)] for i, p in enumerate(draft["places"])]
-        return ctx.t("cal.ask_place"), places
-    if step == "mp":
-        return ctx.t("cal.ask_map"), [[button(ctx.t("cal.button_skip"), "skip")]]
-    if step == "cp":
-        return ctx.t("cal.ask_capacity"), [[button(str(n), n) for n in CAPACITY_CHOICES]]
-    if step == "de":
-        return ctx.t("cal.ask_description"), [[button(ctx.t("cal.button_skip"), "skip")]]
-    if step == "fd":
-        days = _first_dates(ctx, draft["weekday"], _draft_time(draft))
-        rows = [[button(_fmt_date(ctx, d), d.strftime("%Y%m%d"))] for d in days]
-        return ctx.t("cal.ask_first_date", weekday=_weekday(ctx, draft["weekday"])), rows
-    if step == "en":
-        first = _fmt_date(ctx, date.fromisoformat(draft["first_date"]))
-        return ctx.t("cal.ask_end", first=first), [[button(ctx.t("cal.button_no_end"), "none")]]
-    if step == "wh":
-        return ctx.t("cal.ask_when"), []
-    return _summary(ctx, draft), [[button(ctx.t("cal.button_create"), draft["key"])]]
-
-
-def _ask(ctx: Ctx, draft: dict[str, Any], error: str | None = None) -> None:
-    """Ask the current step again or for the first time; typing is always listened to."""
-    router.expect(ctx, WIZARD_TEXT)
-    text, rows = _question(ctx, draft)
-    if error:
-        text = f"{error}\n\n{text}"
-    ctx.reply(text, inline([*rows, _drop_row(ctx)]))
-
-
-def _advance(ctx: Ctx, draft: dict[str, Any]) -> None:
-    steps = _steps(draft)
-    if draft.pop("resume", False):
-        draft["step"] = "ok"  # only the time had to be given again: back to the summary
-    else:
-        draft["step"] = steps[steps.index(draft["step"]) + 1]
-    _ask(ctx, draft)
-
-
-def _first_date_error(ctx: Ctx, draft: dict[str, Any], day: date) -> str | None:
+def _first_date_problem(ctx: Ctx, draft: NewSessionDraft, day: date) -> str | None:
     local_now = ctx.now.astimezone(ctx.rt.settings.tz)
     # Today whose start time went by would quietly start the series a week later.
     if day < local_now.date() or (
-        day == local_now.date() and local_now.time() >= _draft_time(draft)
+        day == local_now.date() and local_now.time() >= filled(draft.start_time)
     ):
         return ctx.t("cal.past_date", date=_fmt_date(ctx, day))
-    if day.weekday() != draft["weekday"]:
+    if day.weekday() != draft.weekday:
         return ctx.t(
             "cal.wrong_weekday",
             date=_fmt_date(ctx, day),
-            weekday=_weekday(ctx, draft["weekday"]),
+            weekday=weekday(ctx, filled(draft.weekday)),
         )
     return None
 
 
-def _choose(ctx: Ctx, draft: dict[str, Any], step: str, value: str) -> str | None:
-    """Take a tapped choice into the draft; its label, or None if the button is not valid."""
-    number = int(value) if value.isascii() and value.isdigit() else -1
-    if step == "ti" and 0 <= number < len(QUICK_TITLES):
-        draft["title"] = ctx.t(QUICK_TITLES[number])
-        return str(draft["title"])
-    if step == "wd" and 0 <= number <= 6:
-        draft["weekday"] = number
-        return _weekday_label(ctx, number)
-    if step == "tm":
-        chosen = _time_from_value(value)
-        if chosen is not None:
-            draft["time"] = chosen.isoformat()
-            return _hhmm(chosen)
-    if step == "du" and number in DURATION_CHOICES:
-        draft["duration"] = number
-        return _duration(ctx, number)
-    if step == "fq" and number in (1, 2):
-        draft["interval"] = number
-        if number == 2:
-            return ctx.t("cal.button_every_other_week")
-        return ctx.t("cal.button_every_week")
-    if step == "pl" and 0 <= number < len(draft["places"]):
-        draft["place"] = draft["places"][number]
-        return str(draft["place"])
-    if step in ("mp", "de") and value == "skip":
-        draft["map_url" if step == "mp" else "description"] = None
-        return ctx.t("cal.button_skip")
-    if step == "cp" and number in CAPACITY_CHOICES:
-        draft["capacity"] = number
-        return str(number)
-    if step == "fd" and len(value) == 8:
-        try:
-            day = datetime.strptime(value, "%Y%m%d").date()
-        except ValueError:
-            return None
-        if _first_date_error(ctx, draft, day) is None:
-            draft["first_date"] = day.isoformat()
-            return _fmt_date(ctx, day)
-    if step == "en" and value == "none":
-        draft["until"] = None
-        return ctx.t("cal.button_no_end")
+def _tap_first_date(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
+    if len(value) != 8:
+        return None
+    try:
+        day = datetime.strptime(value, "%Y%m%d").date()
+    except ValueError:
+        return None
+    if _first_date_problem(ctx, draft, day) is not None:
+        return None
+    draft.first_date = day
+    return _fmt_date(ctx, day)
+
+
+def _type_first_date(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
+    day = parse_date(text, today=_today(ctx), lang=ctx.lang)
+    if day is None:
+        return ctx.t("cal.bad_date")
+    problem = _first_date_problem(ctx, draft, day)
+    if problem is None:
+        draft.first_date = day
+    return problem
+
+
+def _end_params(ctx: Ctx, draft: NewSessionDraft) -> Mapping[str, object]:
+    return {"first": _fmt_date(ctx, filled(draft.first_date))}
+
+
+def _end_buttons(ctx: Ctx, draft: NewSessionDraft) -> Choices:
+    return [[(ctx.t("cal.button_no_end"), NO_END)]]
+
+
+def _tap_no_end(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
+    if value != NO_END:
+        return None
+    draft.until = None
+    return ctx.t("cal.button_no_end")
+
+
+def _type_end(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
+    day = parse_date(text, today=_today(ctx), lang=ctx.lang)
+    if day is None:
+        return ctx.t("cal.bad_date")
+    first = filled(draft.first_date)
+    if day < first:
+        return ctx.t("cal.end_before_first", end=_fmt_date(ctx, day), first=_fmt_date(ctx, first))
+    draft.until = day
     return None
 
 
-def _type_in(ctx: Ctx, draft: dict[str, Any], step: str, text: str) -> str | None:
-    """Take a typed answer into the draft; the problem in words, or None when taken."""
-    if step == "ti":
-        title = _clean(text, calendar.MAX_TITLE)
-        if title is None:
-            return ctx.t("cal.bad_title", limit=calendar.MAX_TITLE)
-        draft["title"] = title
-    elif step == "tm":
-        moment = parse_time(text)
-        if moment is None:
-            return ctx.t("cal.bad_time")
-        draft["time"] = moment.isoformat()
-    elif step == "du":
-        minutes = parse_duration_minutes(text)
-        if minutes is None:
-            return ctx.t("cal.bad_duration")
-        draft["duration"] = minutes
-    elif step == "pl":
-        place = _clean(text, calendar.MAX_PLACE)
-        if place is None:
-            return ctx.t("cal.bad_place", limit=calendar.MAX_PLACE)
-        draft["place"] = place
-    elif step == "mp":
-        url = _read_url(text)
-        if url is None:
-            return ctx.t("cal.bad_map")
-        draft["map_url"] = url
-    elif step == "cp":
-        capacity = _read_capacity(text)
-        if capacity is None:
-            return ctx.t("cal.bad_capacity", limit=calendar.MAX_CAPACITY)
-        draft["capacity"] = capacity
-    elif step == "de":
-        description = _clean(text, calendar.MAX_DESCRIPTION)
-        if description is None:
-            return ctx.t("cal.bad_description", limit=calendar.MAX_DESCRIPTION)
-        draft["description"] = description
-    elif step == "fd":
-        day = parse_date(text, today=_today(ctx), lang=ctx.lang)
-        if day is None:
-            return ctx.t("cal.bad_date")
-        problem = _first_date_error(ctx, draft, day)
-        if problem:
-            return problem
-        draft["first_date"] = day.isoformat()
-    elif step == "en":
-        day = parse_date(text, today=_today(ctx), lang=ctx.lang)
-        if day is None:
-            return ctx.t("cal.bad_date")
-        first = date.fromisoformat(draft["first_date"])
-        if day < first:
-            return ctx.t(
-                "cal.end_before_first", end=_fmt_date(ctx, day), first=_fmt_date(ctx, first)
-            )
-        draft["until"] = day.isoformat()
-    elif step == "wh":
-        moment_at = parse_datetime(text, now=ctx.now, tz=ctx.rt.settings.timezone, lang=ctx.lang)
-        if moment_at is None:
-            return ctx.t("cal.bad_when")
-        if moment_at <= ctx.now:
-            return ctx.t("cal.past_when", when=ctx.fmt_datetime(moment_at))
-        draft["starts_at"] = moment_at.isoformat()
+def _summary(ctx: Ctx, draft: NewSessionDraft) -> Mapping[str, object]:
+    if draft.kind is Kind.SERIES:
+        series = draft.series()
+        lines = [
+            ctx.t("sessions.title", title=series.title),
+            rule_line(
+                ctx,
+                series.weekday,
+                series.start_time,
+                series.duration_minutes,
+                series.interval_weeks,
+            ),
+            ctx.t("sessions.place", place=series.place),
+        ]
+        if series.map_url:
+            lines.append(ctx.t("sessions.map", url=series.map_url))
+        lines.append(ctx.t("cal.capacity_line", capacity=series.capacity))
+        if series.description:
+            lines.append(ctx.t("sessions.description", text=series.description))
+        lines.append(ctx.t("cal.first_line", date=_fmt_date(ctx, series.first_date)))
+        if series.until:
+            lines.append(ctx.t("cal.until_line", date=_fmt_date(ctx, series.until)))
+        else:
+            lines.append(ctx.t("cal.no_end_line"))
     else:
-        # Weekday, frequency and the summary are buttons only.
-        return ctx.t("cal.use_buttons")
-    return None
+        one_off = draft.one_off()
+        lines = [
+            ctx.t("sessions.title", title=one_off.title),
+            ctx.t(
+                "sessions.when",
+                when=ctx.fmt_datetime(one_off.starts_at),
+                duration=duration(ctx, one_off.duration_minutes),
+            ),
+            ctx.t("sessions.place", place=one_off.place),
+            ctx.t("cal.capacity_line", capacity=one_off.capacity),
+        ]
+    return {"details": "\n".join(lines)}
+
+
+def _create_button(ctx: Ctx, draft: NewSessionDraft) -> Choices:
+    return [[(ctx.t("cal.button_create"), draft.key)]]
+
+
+# --- the table ----------------------------------------------------------------------
+
+SERIES, ONE_OFF, BOTH = Kind.SERIES, Kind.ONE_OFF, Kind.SERIES | Kind.ONE_OFF
+
+# Asked again, alone, when a one-off session's time went by before "Créer".
+WHEN = Step("wh", ONE_OFF, N_("cal.ask_when"), typed=_type_when)
+# Tapping "Créer" is not a choice: the draft is created (see on_button).
+SUMMARY = Step("ok", BOTH, N_("cal.summary"), params=_summary, buttons=_create_button)
+
+# In the order they are asked; each kind of draft asks the steps that apply to it.
+STEPS: tuple[Step, ...] = (
+    Step(
+        "ti",
+        SERIES,
+        N_("cal.ask_title"),
+        buttons=_title_buttons,
+        tap=_tap_title,
+        typed=_type_title,
+    ),
+    Step(
+        "ti",
+        ONE_OFF,
+        N_("cal.ask_title_one"),
+        buttons=_title_buttons,
+        tap=_tap_title,
+        typed=_type_title,
+    ),
+    Step("wd", SERIES, N_("cal.ask_weekday"), buttons=_weekday_buttons, tap=_tap_weekday),
+    Step("tm", SERIES, N_("cal.ask_time"), buttons=_time_buttons, tap=_tap_time, typed=_type_time),
+    WHEN,
+    Step(
+        "du",
+        BOTH,
+        N_("cal.ask_duration"),
+        buttons=_duration_buttons,
+        tap=_tap_duration,
+        typed=_type_duration,
+    ),
+    Step("fq", SERIES, N_("cal.ask_frequency"), buttons=_frequency_buttons, tap=_tap_frequency),
+    Step(
+        "pl", BOTH, N_("cal.ask_place"), buttons=_place_buttons, tap=_tap_place, typed=_type_place
+    ),
+    Step("mp", SERIES, N_("cal.ask_map"), buttons=_skip_button, tap=_tap_no_map, typed=_type_map),
+    Step(
+        "cp",
+        BOTH,
+        N_("cal.ask_capacity"),
+        buttons=_capacity_buttons,
+        tap=_tap_capacity,
+        typed=_type_capacity,
+    ),
+    Step(
+        "de",
+        SERIES,
+        N_("cal.ask_description"),
+        buttons=_skip_button,
+        tap=_tap_no_description,
+        typed=_type_description,
+    ),
+    Step(
+        "fd",
+        SERIES,
+        N_("cal.ask_first_date"),
+        params=_first_date_params,
+        buttons=_first_date_buttons,
+        tap=_tap_first_date,
+        typed=_type_first_date,
+    ),
+    Step(
+        "en",
+        SERIES,
+        N_("cal.ask_end"),
+        params=_end_params,
+        buttons=_end_buttons,
+        tap=_tap_no_end,
+        typed=_type_end,
+    ),
+    SUMMARY,
+)
+
+
+def _steps(kind: Kind) -> Sequence[Step]:
+    return [step for step in STEPS if kind in step.kinds]
+
+
+def _current(draft: NewSessionDraft) -> Step:
+    return next(step for step in _steps(draft.kind) if step.id == draft.step)
+
+
+# --- the conversation ---------------------------------------------------------------
+
+
+async def start_wizard(ctx: Ctx, kind: Kind) -> None:
+    """Begin a new series or one-off session with its first question."""
+    draft = NewSessionDraft(
+        kind=kind,
+        key=secrets.token_urlsafe(6),
+        places=await queries.recent_places(ctx.session),
+        step=_steps(kind)[0].id,
+    )
+    ctx.start_draft(draft)
+    _ask(ctx, draft)
+
+
+def _ask(ctx: Ctx, draft: NewSessionDraft, error: str | None = None) -> None:
+    """Ask the current step again or for the first time; typing is always listened to."""
+    ctx.expect(WIZARD_TEXT)
+    step = _current(draft)
+    text = ctx.t(step.question, **step.params(ctx, draft))
+    if error:
+        text = f"{error}\n\n{text}"
+    rows = [
+        [(label, WIZARD_CHOICE.make(step.id, value)) for label, value in row]
+        for row in step.buttons(ctx, draft)
+    ]
+    ctx.reply(text, inline([*rows, drop_row(ctx)]))
+
+
+def _advance(ctx: Ctx, draft: NewSessionDraft) -> None:
+    steps = _steps(draft.kind)
+    if draft.resume:
+        draft.resume = False
+        draft.step = SUMMARY.id
+    else:
+        draft.step = steps[steps.index(_current(draft)) + 1].id
+    _ask(ctx, draft)
 
 
 @with_person(facilitator_only=True)
-async def on_wizard_button(ctx: Ctx) -> None:
+async def on_button(ctx: Ctx) -> None:
     """A choice tapped in the wizard (only the current step's buttons count)."""
-    parsed = _parsed(ctx)
-    draft = _draft(ctx, DRAFT)
-    if parsed is None or draft is None or draft.get("step") != parsed.args[0]:
-        _stale(ctx)
+    button = ctx.button(WIZARD_CHOICE)
+    draft = ctx.draft(NewSessionDraft)
+    if button is None or draft is None or draft.step != button.args[0]:
+        ctx.stale()
         return
-    step, value = parsed.args
-    if step == "ok":
+    step, value = _current(draft), button.args[1]
+    if step is SUMMARY:
         await _create(ctx, draft, value)
         return
-    label = _choose(ctx, draft, step, value)
+    label = step.tap(ctx, draft, value)
     if label is None:
-        _stale(ctx)
+        ctx.stale()
         return
-    _show_choice(ctx, label)
+    show_choice(ctx, label)
     _advance(ctx, draft)
 
 
-async def on_wizard_text(ctx: Ctx, text: str) -> None:
+async def on_text(ctx: Ctx, text: str) -> None:
     """A typed answer to the wizard's current step."""
-    draft = _draft(ctx, DRAFT)
+    draft = ctx.draft(NewSessionDraft)
     if draft is None or not ctx.person.is_facilitator:
-        router.clear(ctx)
+        ctx.clear()
         return
-    problem = _type_in(ctx, draft, draft["step"], text.strip())
+    problem = _current(draft).typed(ctx, draft, text.strip())
     if problem:
         _ask(ctx, draft, problem)
         return
     _advance(ctx, draft)
 
 
-async def _create(ctx: Ctx, draft: dict[str, Any], key: str) -> None:
-    if draft.get("key") != key:
-        _stale(ctx)
+async def _create(ctx: Ctx, draft: NewSessionDraft, key: str) -> None:
+    if draft.key != key:
+        ctx.stale()
         return
-    data = _data(ctx)
     # Taken before any await: a second tap on "Créer" finds no draft.
-    data.pop(DRAFT, None)
-    router.clear(ctx)
+    ctx.clear()
     s = ctx.rt.settings
     try:
-        if draft["kind"] == "series":
+        if draft.kind is Kind.SERIES:
             series = await calendar.create_series(
-                ctx.session,
-                data=SeriesInput(
-                    title=draft["title"],
-                    place=draft["place"],
-                    weekday=draft["weekday"],
-                    start_time=_draft_time(draft),
-                    duration_minutes=draft["duration"],
-                    first_date=date.fromisoformat(draft["first_date"]),
-                    interval_weeks=draft["interval"],
-                    until=date.fromisoformat(draft["until"]) if draft.get("until") else None,
-                    capacity=draft["capacity"],
-                    description=draft.get("description"),
-                    map_url=draft.get("map_url"),
-                ),
-                creator=ctx.person,
-                now=ctx.now,
-                tz=s.timezone,
+                ctx.session, data=draft.series(), creator=ctx.person, now=ctx.now, tz=s.timezone
             )
             count = await queries.future_count(ctx.session, series_id=series.id, now=ctx.now)
             done = ctx.t("cal.series_created", count=count)
         else:
+            one_off = draft.one_off()
             occurrence = await calendar.create_one_off(
                 ctx.session,
                 creator=ctx.person,
-                title=draft["title"],
-                place=draft["place"],
-                starts_at=datetime.fromisoformat(draft["starts_at"]),
-                duration_minutes=draft["duration"],
+                title=one_off.title,
+                place=one_off.place,
+                starts_at=one_off.starts_at,
+                duration_minutes=one_off.duration_minutes,
                 now=ctx.now,
                 tz=s.timezone,
-                capacity=draft["capacity"],
+                capacity=one_off.capacity,
             )
-            done = ctx.t("cal.one_off_created", when=_when(ctx, occurrence))
+            done = ctx.t("cal.one_off_created", when=when(ctx, occurrence))
     except CalendarError as exc:
-        data[DRAFT] = draft
+        ctx.state.draft = draft
         if exc.code == "past":
             # The time went by while the facilitator was filling in the rest.
-            draft.update(step="wh", resume=True)
+            draft.step, draft.resume = WHEN.id, True
             ctx.remove_buttons()
             _ask(ctx, draft, ctx.t("cal.past_when_confirm"))
             return
-        router.expect(ctx, WIZARD_TEXT)
-        ctx.answer(_error_text(ctx, exc.code), alert=True)
+        ctx.expect(WIZARD_TEXT)
+        ctx.answer(error_text(ctx, exc.code), alert=True)
         return
     except BaseException:
-        data[DRAFT] = draft  # nothing was saved: keep the draft for another try
+        ctx.state.draft = draft  # nothing was saved: keep the draft for another try
         raise
     ctx.answer(ctx.t("cal.created_toast"))
     ctx.remove_buttons()
     ctx.reply(done)
-    await _home(ctx, edit=False)
+    await home(ctx, edit=False)
