@@ -234,7 +234,7 @@ async def on_when_text(ctx: Ctx, text: str) -> None:
     draft = _draft(ctx)
     if draft is None:
         return
-    moment = parse_datetime(text, now=ctx.now, tz=ctx.rt.settings.timezone, lang=ctx.lang)
+    moment = parse_datetime(text, now=ctx.now, tz=ctx.rt.settings.tz, lang=ctx.lang)
     if moment is None:
         ctx.reply(ctx.t("announce.bad_datetime"))
         return

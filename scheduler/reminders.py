@@ -43,7 +43,7 @@ async def tick(rt: Runtime) -> int:
 
 async def materialize(rt: Runtime) -> int:
     async with rt.db.transaction() as session:
-        return await calendar.materialize_all(session, now=rt.clock.now(), tz=rt.settings.timezone)
+        return await calendar.materialize_all(session, now=rt.clock.now(), tz=rt.settings.tz)
 
 
 async def reminders_job(context: MiroirContext) -> None:

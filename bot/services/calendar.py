@@ -61,7 +61,7 @@ class SeriesInput:
     map_url: str | None = None
 
 
-def rule_of(series: Series, tz: str) -> SeriesRule:
+def rule_of(series: Series, tz: ZoneInfo) -> SeriesRule:
     return SeriesRule(
         weekday=series.weekday,
         start_time=series.start_time,
@@ -84,7 +84,7 @@ def _check_texts(title: str, place: str, capacity: int, description: str | None)
         raise CalendarError("description")
 
 
-def validate_series(data: SeriesInput, tz: str) -> SeriesRule:
+def validate_series(data: SeriesInput, tz: ZoneInfo) -> SeriesRule:
     _check_texts(data.title, data.place, data.capacity, data.description)
     rule = SeriesRule(
         weekday=data.weekday,
@@ -102,7 +102,7 @@ def validate_series(data: SeriesInput, tz: str) -> SeriesRule:
 
 
 async def create_series(
-    session: AsyncSession, *, data: SeriesInput, creator: Person, now: datetime, tz: str
+    session: AsyncSession, *, data: SeriesInput, creator: Person, now: datetime, tz: ZoneInfo
 ) -> Series:
     if not creator.is_facilitator:
         raise PermissionError("only facilitators manage the calendar")
@@ -137,7 +137,7 @@ async def create_one_off(
     starts_at: datetime,
     duration_minutes: int,
     now: datetime,
-    tz: str,
+    tz: ZoneInfo,
     capacity: int = DEFAULT_CAPACITY,
     description: str | None = None,
     map_url: str | None = None,
@@ -151,7 +151,7 @@ async def create_one_off(
         raise CalendarError("past")
     occurrence = Occurrence(
         series_id=None,
-        local_date=starts_at.astimezone(ZoneInfo(tz)).date(),
+        local_date=starts_at.astimezone(tz).date(),
         starts_at=starts_at,
         ends_at=starts_at + timedelta(minutes=duration_minutes),
         title=title.strip(),
@@ -168,7 +168,9 @@ async def create_one_off(
     return occurrence
 
 
-async def materialize(session: AsyncSession, series: Series, *, now: datetime, tz: str) -> int:
+async def materialize(
+    session: AsyncSession, series: Series, *, now: datetime, tz: ZoneInfo
+) -> int:
     """Write the series' sessions up to HORIZON ahead; existing dates are left alone."""
     if series.ended_at is not None:
         return 0
@@ -179,7 +181,7 @@ async def materialize(session: AsyncSession, series: Series, *, now: datetime, t
     rows = [
         {
             "series_id": series.id,
-            "local_date": start.astimezone(ZoneInfo(tz)).date(),
+            "local_date": start.astimezone(tz).date(),
             "starts_at": start,
             "ends_at": end,
             "title": series.title,
@@ -206,7 +208,7 @@ async def materialize(session: AsyncSession, series: Series, *, now: datetime, t
     return len(result.all())
 
 
-async def materialize_all(session: AsyncSession, *, now: datetime, tz: str) -> int:
+async def materialize_all(session: AsyncSession, *, now: datetime, tz: ZoneInfo) -> int:
     total = 0
     for series in await active_series(session):
         total += await materialize(session, series, now=now, tz=tz)
@@ -260,7 +262,7 @@ async def _tell(
     changes: list[Change],
     *,
     translator: Translator,
-    tz: str,
+    tz: ZoneInfo,
     now: datetime,
     group_language: str,
 ) -> None:
@@ -269,7 +271,7 @@ async def _tell(
             session,
             change,
             translator=translator,
-            tz=ZoneInfo(tz),
+            tz=tz,
             now=now,
             group_language=group_language,
         )
@@ -283,7 +285,7 @@ async def cancel_occurrence(
     by: Person,
     now: datetime,
     translator: Translator,
-    tz: str,
+    tz: ZoneInfo,
     group_language: str,
 ) -> Change:
     """Cancel one session; whoever answered yes or maybe, and its group, are told."""
@@ -310,7 +312,7 @@ async def move_occurrence(
     by: Person,
     now: datetime,
     translator: Translator,
-    tz: str,
+    tz: ZoneInfo,
     group_language: str,
 ) -> Change:
     """Move one session to another time; whoever answered yes or maybe, and its group, are told."""
@@ -359,7 +361,7 @@ async def answer_for(
     by: Person,
     now: datetime,
     translator: Translator,
-    tz: str,
+    tz: ZoneInfo,
 ) -> rsvp.Outcome:
     """Record an answer on someone's behalf; whoever it moves in or out of a seat is told.
 
@@ -375,7 +377,7 @@ async def answer_for(
         occurrence_id=occurrence_id,
         moved=outcome.moved,
         translator=translator,
-        tz=ZoneInfo(tz),
+        tz=tz,
         now=now,
     )
     return outcome
@@ -410,7 +412,7 @@ async def update_series(
     series_id: int,
     by: Person,
     now: datetime,
-    tz: str,
+    tz: ZoneInfo,
     translator: Translator,
     group_language: str,
     title: str | None = None,
@@ -486,7 +488,7 @@ async def update_series(
             occurrence_id=occurrence_id,
             moved=moved,
             translator=translator,
-            tz=ZoneInfo(tz),
+            tz=tz,
             now=now,
         )
     everyone_moved = [m for _, moved in seat_moves for m in moved]
@@ -504,7 +506,7 @@ async def end_series(
     series_id: int,
     by: Person,
     now: datetime,
-    tz: str,
+    tz: ZoneInfo,
     translator: Translator,
     group_language: str,
 ) -> list[Change]:
@@ -515,7 +517,7 @@ async def end_series(
     if series is None or series.ended_at is not None:
         raise CalendarError("unknown")
     series.ended_at = now
-    series.until = max(series.first_date, now.astimezone(ZoneInfo(tz)).date())
+    series.until = max(series.first_date, now.astimezone(tz).date())
     changes = []
     for occurrence in await _future_of(session, series.id, now):
         occurrence.status = OccurrenceStatus.CANCELLED

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 MAX_DURATION_MINUTES = 24 * 60
 MAX_INTERVAL_WEEKS = 52
@@ -21,7 +20,6 @@ PROBLEM_DURATION = "duration"
 PROBLEM_INTERVAL = "interval"
 PROBLEM_FIRST_DATE_WEEKDAY = "first_date_weekday"
 PROBLEM_ENDS_BEFORE_START = "ends_before_start"
-PROBLEM_TZ = "tz"
 
 
 @dataclass(frozen=True)
@@ -34,23 +32,10 @@ class SeriesRule:
     interval_weeks: int  # 1 = every week, 2 = every other week
     first_date: date  # first local date of the series, on `weekday`
     until: date | None  # last local date allowed (inclusive), or None for open-ended
-    tz: str  # IANA name, e.g. "Europe/Paris"
+    tz: ZoneInfo  # the deployment's zone (TIMEZONE)
 
 
 Occurrence = tuple[datetime, datetime]
-
-
-@lru_cache(maxsize=32)
-def _zone(tz: str) -> ZoneInfo:
-    return ZoneInfo(tz)
-
-
-def _is_valid_tz(tz: str) -> bool:
-    try:
-        _zone(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 def _require_aware(value: datetime, name: str) -> None:
@@ -61,8 +46,7 @@ def _require_aware(value: datetime, name: str) -> None:
 def validate_rule(rule: SeriesRule) -> list[str]:
     """Return the problems of `rule` as stable codes, in a fixed order; [] when valid.
 
-    Codes: "weekday", "duration", "interval", "first_date_weekday", "ends_before_start",
-    and "tz" for an unknown time zone name.
+    Codes: "weekday", "duration", "interval", "first_date_weekday", "ends_before_start".
     """
     problems: list[str] = []
     weekday_ok = 0 <= rule.weekday <= 6
@@ -77,8 +61,6 @@ def validate_rule(rule: SeriesRule) -> list[str]:
         problems.append(PROBLEM_FIRST_DATE_WEEKDAY)
     if rule.until is not None and rule.until < rule.first_date:
         problems.append(PROBLEM_ENDS_BEFORE_START)
-    if not _is_valid_tz(rule.tz):
-        problems.append(PROBLEM_TZ)
     return problems
 
 
@@ -92,14 +74,14 @@ def _utc_offset_at(zone: ZoneInfo, timestamp: int) -> timedelta | None:
     return datetime.fromtimestamp(timestamp, UTC).astimezone(zone).utcoffset()
 
 
-def local_to_utc(d: date, t: time, tz: str) -> datetime:
+def local_to_utc(d: date, t: time, tz: ZoneInfo) -> datetime:
     """Convert a local wall-clock date and time in `tz` to an aware UTC datetime.
 
     A time skipped by a forward DST jump (02:30 on the last Sunday of March in Paris)
     becomes the first valid instant after the gap (03:00 local). A time that happens
     twice (the October fall-back) resolves to the first occurrence (fold=0).
     """
-    zone = _zone(tz)
+    zone = tz
     naive = datetime.combine(d, t.replace(tzinfo=None, fold=0))
     first = naive.replace(tzinfo=zone, fold=0)
     first_utc = first.astimezone(UTC)
@@ -143,8 +125,8 @@ def _dates_from(rule: SeriesRule, earliest: date) -> date:
     return rule.first_date + timedelta(days=steps * step_days)
 
 
-def _local_date(instant: datetime, tz: str) -> date:
-    return instant.astimezone(_zone(tz)).date()
+def _local_date(instant: datetime, tz: ZoneInfo) -> date:
+    return instant.astimezone(tz).date()
 
 
 def occurrences_between(

@@ -189,7 +189,7 @@ def _parse_plain_date(s: str, today: date) -> date | None:
     return _parse_words_date(words, today)
 
 
-def parse_date(text: str, *, today: date, lang: str = "fr") -> date | None:
+def parse_date(text: str, *, today: date, lang: str) -> date | None:
     """Parse a calendar date typed by a facilitator.
 
     Numeric dates are day-first ("3/12" is 3 December) in both languages, because the
@@ -225,7 +225,7 @@ def parse_date(text: str, *, today: date, lang: str = "fr") -> date | None:
 # --- date and time ------------------------------------------------------------------
 
 
-def parse_datetime(text: str, *, now: datetime, tz: str, lang: str = "fr") -> datetime | None:
+def parse_datetime(text: str, *, now: datetime, tz: ZoneInfo, lang: str) -> datetime | None:
     """Parse a date and a time in one string, in either order: "mardi 14h30", "demain à 9h".
 
     Parts may be separated by spaces, commas and "à"/"a"/"at". The date is read relative
@@ -242,7 +242,7 @@ def parse_datetime(text: str, *, now: datetime, tz: str, lang: str = "fr") -> da
     words = [w for w in words if w not in _CONNECTORS]
     if len(words) < 2:
         return None
-    today = now.astimezone(ZoneInfo(tz)).date()
+    today = now.astimezone(tz).date()
     # Date-first splits are tried before time-first ones so that "3 décembre 14" reads
     # as 3 December at 14:00 rather than 14 December at 03:00.
     for date_first in (True, False):

@@ -158,7 +158,7 @@ async def on_move_text(ctx: Ctx, text: str) -> None:
     occurrence = await _session_of(ctx, draft)
     if occurrence is None:
         return
-    moment = parse_datetime(text, now=ctx.now, tz=ctx.rt.settings.timezone, lang=ctx.lang)
+    moment = parse_datetime(text, now=ctx.now, tz=ctx.rt.settings.tz, lang=ctx.lang)
     if moment is None:
         problem = ctx.t("cal.bad_move")
     elif moment <= ctx.now:
@@ -202,7 +202,7 @@ async def _make_change(ctx: Ctx, draft: SessionChangeDraft, occurrence: Occurren
             by=ctx.person,
             now=ctx.now,
             translator=ctx.rt.translator,
-            tz=s.timezone,
+            tz=s.tz,
             group_language=s.default_language,
         )
     if isinstance(draft, MoveDraft):
@@ -213,7 +213,7 @@ async def _make_change(ctx: Ctx, draft: SessionChangeDraft, occurrence: Occurren
             by=ctx.person,
             now=ctx.now,
             translator=ctx.rt.translator,
-            tz=s.timezone,
+            tz=s.tz,
             group_language=s.default_language,
         )
     raise TypeError(f"no change for {draft!r}")

@@ -306,7 +306,7 @@ async def _apply_edit(ctx: Ctx, series_id: int, change: SeriesEdit) -> None:
             series_id=series_id,
             by=ctx.person,
             now=ctx.now,
-            tz=s.timezone,
+            tz=s.tz,
             translator=ctx.rt.translator,
             group_language=s.default_language,
             title=change.title,
@@ -368,7 +368,7 @@ async def on_stop(ctx: Ctx) -> None:
             series_id=series.id,
             by=ctx.person,
             now=ctx.now,
-            tz=s.timezone,
+            tz=s.tz,
             translator=ctx.rt.translator,
             group_language=s.default_language,
         )

@@ -250,7 +250,7 @@ async def on_answer(ctx: Ctx) -> None:
             by=ctx.person,
             now=ctx.now,
             translator=ctx.rt.translator,
-            tz=ctx.rt.settings.timezone,
+            tz=ctx.rt.settings.tz,
         )
     except rsvp.SessionClosed:
         refuse(ctx, ctx.t("cal.occ_started"))

@@ -177,7 +177,7 @@ def _type_time(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
 
 
 def _type_when(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
-    moment = parse_datetime(text, now=ctx.now, tz=ctx.rt.settings.timezone, lang=ctx.lang)
+    moment = parse_datetime(text, now=ctx.now, tz=ctx.rt.settings.tz, lang=ctx.lang)
     if moment is None:
         return ctx.t("cal.bad_when")
     if moment <= ctx.now:
@@ -592,7 +592,7 @@ async def _create(ctx: Ctx, draft: NewSessionDraft, key: str) -> None:
     try:
         if draft.kind is Kind.SERIES:
             series = await calendar.create_series(
-                ctx.session, data=draft.series(), creator=ctx.person, now=ctx.now, tz=s.timezone
+                ctx.session, data=draft.series(), creator=ctx.person, now=ctx.now, tz=s.tz
             )
             count = await queries.future_count(ctx.session, series_id=series.id, now=ctx.now)
             done = ctx.t("cal.series_created", count=count)
@@ -606,7 +606,7 @@ async def _create(ctx: Ctx, draft: NewSessionDraft, key: str) -> None:
                 starts_at=one_off.starts_at,
                 duration_minutes=one_off.duration_minutes,
                 now=ctx.now,
-                tz=s.timezone,
+                tz=s.tz,
                 capacity=one_off.capacity,
             )
             done = ctx.t("cal.one_off_created", when=when(ctx, occurrence))
