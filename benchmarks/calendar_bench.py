@@ -41,7 +41,7 @@ from bot.services import calendar
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram.server import ThreadedLoopbackServer
 
-TZ = "Europe/Paris"
+TZ = ZoneInfo("Europe/Paris")
 
 
 class TimedFake(FakeTelegram):
@@ -222,7 +222,7 @@ async def scenario_group(workdir: Path, taps: int = 20) -> dict[str, Any]:
         assert occurrence is not None
         occurrence.group_chat_id = group.id
         occurrence.hours_before_sent_at = datetime.now(UTC)  # only the group post matters
-    local = starts.astimezone(ZoneInfo(TZ))
+    local = starts.astimezone(TZ)
     day_before_at = (local - timedelta(days=1) + timedelta(seconds=8)).strftime("%H:%M:%S")
     with ThreadedLoopbackServer(fake) as srv:
         proc = start_bot(srv, url, REMINDER_DAY_BEFORE_AT=day_before_at)
