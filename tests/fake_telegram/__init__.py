@@ -10,22 +10,19 @@ Typical in-process use::
     assert fake.violations == []
 """
 
-from .core import (
+from .actors import FakeChannel, FakeGroup, FakeUser
+from .chats import ChatState
+from .core import FakeTelegram, is_send_method
+from .formatting import EntityParseError, parse, utf16_len
+from .records import (
     ApiError,
-    ChatState,
-    FakeChannel,
-    FakeGroup,
-    FakeTelegram,
-    FakeUser,
     FileRecord,
     RequestRecord,
     SimulatedTimeout,
     Stats,
     StoredMessage,
     Violation,
-    is_send_method,
 )
-from .formatting import EntityParseError, parse, utf16_len
 from .server import LoopbackServer, ThreadedLoopbackServer, run_in_thread, state_snapshot
 from .spec import ApiSpec, default_spec_path, load_spec, validate_call
 from .transport import decode_body, dispatch, mock_transport, ptb_request
