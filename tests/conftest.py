@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import time
 from pathlib import Path
-from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from telegram import Update
@@ -21,15 +21,12 @@ from telegram import Update
 from bot.app import build_application
 from bot.clock import FrozenClock
 from bot.config import Settings
+from bot.context import MiroirApp
 from bot.db import Database
 from bot.migrate import upgrade
 from scheduler.ratelimit import TelegramRateLimiter
-
-TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawTEST"
-BOT_ID = 123456789
-FACILITATOR_ID = 9001
-# A Tuesday morning in Dijon (UTC+1 in November).
-START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+from tests.fake_telegram import FakeTelegram, ptb_request
+from tests.utils import BOT_ID, BOT_USERNAME, FACILITATOR_ID, JSON, START, TOKEN
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -74,21 +71,19 @@ async def database(tmp_path: Path) -> AsyncIterator[Database]:
 def settings(database: Database) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        bot_token=TOKEN,
+        bot_token=SecretStr(TOKEN),
         database_url=database.url,
         facilitator_ids=frozenset({FACILITATOR_ID}),
         # Quiet hours would hold messages in tests set in the evening; tests opt in.
-        quiet_hours_start="00:00",
-        quiet_hours_end="00:00",
+        quiet_hours_start=time(0, 0),
+        quiet_hours_end=time(0, 0),
     )
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[Any]:
+async def fake() -> AsyncIterator[FakeTelegram]:
     """The fake Bot API; any request it rejects fails the test that made it."""
-    from tests.fake_telegram import FakeTelegram
-
-    telegram = FakeTelegram(token=TOKEN, bot_id=BOT_ID, bot_username="miroir_test_bot")
+    telegram = FakeTelegram(token=TOKEN, bot_id=BOT_ID, bot_username=BOT_USERNAME)
     yield telegram
     assert telegram.violations == [], "requests rejected by the Bot API spec"
 
@@ -105,11 +100,9 @@ def instant_rate_limiter() -> TelegramRateLimiter:
 
 @pytest.fixture
 async def app(
-    settings: Settings, fake: Any, clock: FrozenClock, database: Database
-) -> AsyncIterator[Any]:
+    settings: Settings, fake: FakeTelegram, clock: FrozenClock, database: Database
+) -> AsyncIterator[MiroirApp]:
     """The real Application, wired to the fake; user actions return once handled."""
-    from tests.fake_telegram import ptb_request
-
     application = build_application(
         settings,
         request=ptb_request(fake),
@@ -123,7 +116,7 @@ async def app(
     assert application.post_init is not None
     await application.post_init(application)
 
-    async def sink(update: dict[str, Any]) -> None:
+    async def sink(update: JSON) -> None:
         await application.process_update(Update.de_json(update, application.bot))
 
     fake.set_update_sink(sink)

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import TypedDict, Unpack
+from zoneinfo import ZoneInfo
 
 from bot.db import Database
-from bot.models import Occurrence, Person, Role
-from bot.services import calendar, people
+from bot.models import Answer, Occurrence, Person, Role
+from bot.services import calendar, people, rsvp
 from bot.services.calendar import SeriesInput
 
-TZ = "Europe/Paris"
+TZ = ZoneInfo("Europe/Paris")
+
+
+class SeriesOptions(TypedDict, total=False):
+    """What a test may choose about a weekly series (see `series` for the defaults)."""
+
+    title: str
+    weekday: int
+    start: time
+    first: date
+    capacity: int
+    interval_weeks: int
+    until: date | None
 
 
 async def person(
@@ -68,3 +82,37 @@ async def series(
             tz=TZ,
         )
         return await calendar.upcoming(session, now=now, limit=50) if created else []
+
+
+async def first_session(
+    db: Database, now: datetime, **options: Unpack[SeriesOptions]
+) -> tuple[Person, Occurrence]:
+    """Claire (a facilitator, Telegram id 1) and the first session of her weekly series."""
+    claire = await person(db, now, 1, "Claire", facilitator=True)
+    sessions = await series(db, now, claire, **options)
+    return claire, sessions[0]
+
+
+async def answer(
+    db: Database,
+    now: datetime,
+    occurrence: Occurrence,
+    participant: Person,
+    value: Answer,
+    *,
+    plus_one: bool | None = None,
+    by: Person | None = None,
+) -> rsvp.Outcome:
+    """A participant answers for one session (or `by`, a facilitator, answers for them)."""
+    async with db.transaction() as session:
+        row = await session.get(Person, participant.id)
+        assert row is not None
+        return await rsvp.respond(
+            session,
+            occurrence_id=occurrence.id,
+            person=row,
+            answer=value,
+            plus_one=plus_one,
+            now=now,
+            by=by,
+        )

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Answer, Occurrence, OccurrenceStatus, Person, Rsvp, Series
-from bot.services.rsvp import Moved
+from bot.models import Occurrence, OccurrenceStatus, Person, Series
 
 PAGE_SIZE = 10
 
@@ -125,36 +123,3 @@ async def recent_places(session: AsyncSession, *, limit: int = 3) -> list[str]:
         if len(places) == limit:
             break
     return places
-
-
-async def seat_moves(
-    session: AsyncSession,
-    *,
-    occurrence_id: int,
-    promoted: Sequence[int],
-    demoted: Sequence[int],
-) -> list[Moved]:
-    """Rebuild who moved in or out of the line, with places in line, after a change.
-
-    For a caller that knows only who moved (person ids): the notices need each
-    person's place in line, read back here after the change.
-    """
-    wanted = set(promoted) | set(demoted)
-    if not wanted:
-        return []
-    rows = list(
-        await session.scalars(
-            select(Rsvp)
-            .where(Rsvp.occurrence_id == occurrence_id, Rsvp.answer == Answer.YES)
-            .order_by(Rsvp.queued_at, Rsvp.id)
-        )
-    )
-    line = [r for r in rows if r.waitlisted]
-    moved = []
-    for rsvp in rows:
-        if rsvp.person_id not in wanted:
-            continue
-        is_promoted = rsvp.person_id in promoted
-        position = None if is_promoted or rsvp not in line else line.index(rsvp) + 1
-        moved.append(Moved(rsvp.person_id, is_promoted, position))
-    return moved

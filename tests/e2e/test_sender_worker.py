@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,14 +10,13 @@ from bot.db import Database
 from bot.migrate import upgrade
 from bot.services import outbox
 from bot.services.outbox import Outgoing
-from tests.conftest import TOKEN
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram.server import ThreadedLoopbackServer
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.utils import TOKEN, start_bot, stop_bot
 
 
 async def _seed(url: str) -> None:
+    """A migrated database with one announcement waiting for each of 71, 72 and 73."""
     db = Database(url)
     await upgrade(db.engine)
     async with db.transaction() as session:
@@ -36,35 +31,24 @@ async def _seed(url: str) -> None:
     await db.dispose()
 
 
-def test_a_sender_worker_delivers_each_message_once(tmp_path):
+def test_a_sender_worker_delivers_each_message_once(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'miroir.db'}"
     asyncio.run(_seed(url))
     fake = FakeTelegram(token=TOKEN)
-    users = [fake.user(tid, f"P{tid}") for tid in (71, 72, 73)]
+    people = [fake.user(tid, f"P{tid}") for tid in (71, 72, 73)]
     with ThreadedLoopbackServer(fake) as srv:
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(tmp_path),
-            "PYTHONPATH": str(ROOT),
-            "BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_BASE_URL": srv.base_url,
-            "DATABASE_URL": url,
-            "QUIET_HOURS_START": "00:00",
-            "QUIET_HOURS_END": "00:00",
-        }
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "sender"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+        worker = start_bot(
+            "sender",
+            folder=tmp_path,
+            api_url=srv.base_url,
+            database_url=url,
+            QUIET_HOURS_START="00:00",
+            QUIET_HOURS_END="00:00",
         )
         try:
-            srv.wait_for(lambda: all(u.texts == ["📣 Bonjour"] for u in users), timeout=30)
+            srv.wait_for(lambda: all(p.texts == ["📣 Bonjour"] for p in people), timeout=30)
         finally:
-            proc.send_signal(signal.SIGTERM)
-            output, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 0, output
+            output = stop_bot(worker)
+    assert worker.returncode == 0, output
     assert "Traceback" not in output
     assert fake.violations == []

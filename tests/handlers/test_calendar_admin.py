@@ -5,21 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.models import Occurrence, OccurrenceStatus, OutboxMessage, Rsvp, Series
 from bot.services import calendar, people, rsvp
-from tests.conftest import FACILITATOR_ID
-from tests.handlers.test_onboarding import onboard
-
-
-def rt(app):
-    return app.bot_data["runtime"]
-
-
-async def deliver(app) -> None:
-    """What the running bot does on its own: send what waits in the outbox."""
-    await rt(app).sender.drain()
+from tests.factories import TZ as PARIS
+from tests.utils import FACILITATOR_ID, count, deliver, onboard
 
 
 async def rows(database, model, *where, order=None) -> list:
@@ -28,11 +19,6 @@ async def rows(database, model, *where, order=None) -> list:
         if order is not None:
             query = query.order_by(order)
         return list(await session.scalars(query))
-
-
-async def count(database, model) -> int:
-    async with database.transaction() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 async def sessions(database) -> list[Occurrence]:
@@ -70,7 +56,7 @@ async def one_off(database, clock, *, title="Atelier", hours=1, capacity=20) -> 
             starts_at=clock.now() + timedelta(hours=hours),
             duration_minutes=90,
             now=clock.now(),
-            tz="Europe/Paris",
+            tz=PARIS,
             capacity=capacity,
         )
 
@@ -633,7 +619,7 @@ async def test_one_off_whose_time_went_by_asks_only_the_time_again(app, fake, da
 
 
 async def test_calendar_speaks_english_to_an_english_facilitator(app, fake, database):
-    boss = await onboard(fake, FACILITATOR_ID, "Claire", lang="en")
+    boss = await onboard(fake, FACILITATOR_ID, "Claire", language="en")
     await boss.send("/calendar")
     replies = await boss.tap("➕ New series")
     assert boss.inline_buttons(replies[-1])[0] == ["Art therapy", "Dance"]

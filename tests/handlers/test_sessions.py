@@ -8,139 +8,169 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from bot.clock import FrozenClock
+from bot.context import MiroirApp
+from bot.db import Database
 from bot.models import Person, Rsvp
 from bot.services import calendar
 from scheduler import reminders as reminder_jobs
-from tests import factories
-from tests.conftest import FACILITATOR_ID
-from tests.handlers.test_onboarding import onboard
+from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
+from tests.utils import (
+    FACILITATOR_ID,
+    current,
+    deliver,
+    last_message,
+    last_text,
+    messages_starting,
+    onboard,
+    runtime,
+    stored_person,
+    text_of,
+    toast,
+    workshop,
+)
 
 
-def rt(app):
-    return app.bot_data["runtime"]
+def cards(person: FakeUser) -> list[StoredMessage]:
+    """The session cards the bot showed this person (they start with 🎨), oldest first."""
+    return messages_starting(person, "🎨")
 
 
-async def workshop(fake, database, clock, **kw):
-    """Claire (a facilitator, who opened the bot) and a weekly Tuesday 14:00 workshop."""
-    await onboard(fake, FACILITATOR_ID, "Claire")
-    boss = await factories.person(
-        database, clock.now(), FACILITATOR_ID, "Claire", facilitator=True
-    )
-    return await factories.series(database, clock.now(), boss, **kw)
-
-
-def cards(user):
-    return [m for m in user.messages if (m.text or "").startswith("🎨")]
-
-
-async def test_next_sessions_show_three_with_counts_and_buttons(app, fake, database, clock):
+async def test_next_sessions_show_three_with_counts_and_buttons(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     await workshop(fake, database, clock)
-    user = await onboard(fake, 200)
-    replies = await user.tap("📅 Prochaines séances")
+    ana = await onboard(fake, 200)
+    replies = await ana.tap("📅 Prochaines séances")
     shown = [m for m in replies if (m.text or "").startswith("🎨")]
     assert len(shown) == 3
-    first = shown[0].text
+    first = text_of(shown[0])
     assert "📅 mardi 24 novembre à 14:00 (2 h)" in first
     assert "📍 Maison de quartier, Fontaine d'Ouche" in first
     assert "👥 0 / 20 inscrits" in first
     assert "❔ Vous n'avez pas encore répondu." in first
-    assert user.inline_buttons(shown[0]) == [
+    assert ana.inline_buttons(shown[0]) == [
         ["✅ Je viens"],
         ["🤔 Peut-être", "❌ Je ne viens pas"],
     ]
-    assert "📲 Ajouter « Art-thérapie » à mon agenda" in str(user.inline_buttons(replies[-1]))
-    assert (await user.send("/seances"))[1].text == first
+    assert "📲 Ajouter « Art-thérapie » à mon agenda" in str(ana.inline_buttons(replies[-1]))
+    assert text_of((await ana.send("/seances"))[1]) == first
 
 
-async def test_one_tap_answer_updates_the_card(app, fake, database, clock):
+async def test_one_tap_answer_updates_the_card(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     await workshop(fake, database, clock)
-    user = await onboard(fake, 201)
-    await user.tap("📅 Prochaines séances")
-    card = cards(user)[0]
-    await user.tap_in(card.message_id, "✅ Je viens")
-    assert user.callback_answers[-1]["text"] == "✅ C'est noté : vous venez !"
-    edited = user.fake.chats[201].find(card.message_id)
-    assert "👥 1 / 20 inscrits" in edited.text and "✅ Vous venez." in edited.text
-    await user.tap_in(card.message_id, "➕ Je viens avec quelqu'un")
-    edited = user.fake.chats[201].find(card.message_id)
-    assert "👥 2 / 20 inscrits" in edited.text
-    assert "✅ Vous venez avec une personne." in edited.text
-    await user.tap_in(card.message_id, "❌ Je ne viens pas")
-    edited = user.fake.chats[201].find(card.message_id)
-    assert "👥 0 / 20 inscrits" in edited.text and "❌ Vous ne venez pas." in edited.text
+    ana = await onboard(fake, 201)
+    await ana.tap("📅 Prochaines séances")
+    card = cards(ana)[0]
+
+    await ana.tap_in(card.message_id, "✅ Je viens")
+    assert toast(ana) == "✅ C'est noté : vous venez !"
+    card_text = text_of(current(ana, card))
+    assert "👥 1 / 20 inscrits" in card_text and "✅ Vous venez." in card_text
+
+    await ana.tap_in(card.message_id, "➕ Je viens avec quelqu'un")
+    card_text = text_of(current(ana, card))
+    assert "👥 2 / 20 inscrits" in card_text
+    assert "✅ Vous venez avec une personne." in card_text
+
+    await ana.tap_in(card.message_id, "❌ Je ne viens pas")
+    card_text = text_of(current(ana, card))
+    assert "👥 0 / 20 inscrits" in card_text and "❌ Vous ne venez pas." in card_text
 
 
-async def test_same_tap_twice_changes_nothing_and_breaks_nothing(app, fake, database, clock):
+async def test_same_tap_twice_changes_nothing_and_breaks_nothing(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     await workshop(fake, database, clock)
-    user = await onboard(fake, 202)
-    await user.tap("📅 Prochaines séances")
-    card = cards(user)[0]
-    await user.tap_in(card.message_id, "✅ Je viens")
-    await user.tap_in(card.message_id, "✅ Je viens")
-    assert user.callback_answers[-1]["text"] == "✅ C'est noté : vous venez !"
+    ana = await onboard(fake, 202)
+    await ana.tap("📅 Prochaines séances")
+    card = cards(ana)[0]
+    await ana.tap_in(card.message_id, "✅ Je viens")
+    await ana.tap_in(card.message_id, "✅ Je viens")
+    assert toast(ana) == "✅ C'est noté : vous venez !"
 
 
 async def test_waitlist_and_the_first_in_line_is_told_when_a_seat_frees(
-    app, fake, database, clock
-):
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     await workshop(fake, database, clock, capacity=1)
-    first = await onboard(fake, 203, "Ana")
-    second = await onboard(fake, 204, "Bob")
-    for user in (first, second):
-        await user.tap("📅 Prochaines séances")
-        await user.tap_in(cards(user)[0].message_id, "✅ Je viens")
-    assert "n°1 sur la liste d'attente" in second.callback_answers[-1]["text"]
-    await first.tap_in(cards(first)[0].message_id, "❌ Je ne viens pas")
-    await rt(app).sender.drain()
-    assert second.last.text.startswith("🎉 Une place s'est libérée !")
+    ana = await onboard(fake, 203, "Ana")
+    bob = await onboard(fake, 204, "Bob")
+    for person in (ana, bob):
+        await person.tap("📅 Prochaines séances")
+        await person.tap_in(cards(person)[0].message_id, "✅ Je viens")
+    assert "n°1 sur la liste d'attente" in toast(bob)
+
+    await ana.tap_in(cards(ana)[0].message_id, "❌ Je ne viens pas")
+    await deliver(app)
+    assert last_text(bob).startswith("🎉 Une place s'est libérée !")
 
 
-async def test_participants_see_counts_never_names(app, fake, database, clock):
+async def test_participants_see_counts_never_names(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     await workshop(fake, database, clock)
     ana = await onboard(fake, 205, "Anastasia")
     await ana.tap("📅 Prochaines séances")
     await ana.tap_in(cards(ana)[0].message_id, "✅ Je viens")
     bob = await onboard(fake, 206, "Bob")
     replies = await bob.tap("📅 Prochaines séances")
-    assert "👥 1 / 20 inscrits" in replies[1].text
+    assert "👥 1 / 20 inscrits" in text_of(replies[1])
     assert all("Anastasia" not in (m.text or "") for m in bob.messages)
 
 
-async def test_buttons_of_cancelled_or_started_sessions_change_nothing(app, fake, database, clock):
+async def test_buttons_of_cancelled_or_started_sessions_change_nothing(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     sessions = await workshop(fake, database, clock)
-    user = await onboard(fake, 207)
-    await user.tap("📅 Prochaines séances")
-    first, second = cards(user)[:2]
+    ana = await onboard(fake, 207)
+    await ana.tap("📅 Prochaines séances")
+    first, second = cards(ana)[:2]
     async with database.transaction() as session:
-        boss = await session.scalar(select(Person).where(Person.telegram_id == FACILITATOR_ID))
+        claire = await session.scalar(select(Person).where(Person.telegram_id == FACILITATOR_ID))
+        assert claire is not None
         await calendar.cancel_occurrence(
-            session, occurrence_id=sessions[1].id, reason="Salle fermée", by=boss, now=clock.now()
+            session,
+            occurrence_id=sessions[1].id,
+            reason="Salle fermée",
+            by=claire,
+            now=clock.now(),
+            translator=runtime(app).translator,
+            tz=runtime(app).settings.tz,
+            group_language=runtime(app).settings.default_language,
         )
-    await user.tap_in(second.message_id, "✅ Je viens")
-    assert user.callback_answers[-1]["text"] == "🚫 Cette séance est annulée. Rien n'a changé."
+    await ana.tap_in(second.message_id, "✅ Je viens")
+    assert toast(ana) == "🚫 Cette séance est annulée. Rien n'a changé."
     clock.set(sessions[0].starts_at + timedelta(minutes=5))
-    await user.tap_in(first.message_id, "✅ Je viens")
-    assert "déjà commencé" in user.callback_answers[-1]["text"]
+    await ana.tap_in(first.message_id, "✅ Je viens")
+    assert "déjà commencé" in toast(ana)
     async with database.transaction() as session:
         assert (await session.scalars(select(Rsvp))).all() == []
 
 
-async def test_forged_answer_buttons_are_refused(app, fake, database, clock):
+async def test_forged_answer_buttons_are_refused(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     await workshop(fake, database, clock)
-    user = await onboard(fake, 208)
-    await user.press_callback("rv:y:999999")
-    assert "Je ne trouve pas cette séance" in user.callback_answers[-1]["text"]
-    await user.press_callback("rv:z:1")
-    assert "ne marche plus" in user.callback_answers[-1]["text"]
+    ana = await onboard(fake, 208)
+    await ana.press_callback("rv:y:999999")
+    assert "Je ne trouve pas cette séance" in toast(ana)
+    await ana.press_callback("rv:z:1")
+    assert "ne marche plus" in toast(ana)
 
 
-async def test_calendar_file_for_the_phone(app, fake, database, clock):
+async def test_calendar_file_for_the_phone(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     await workshop(fake, database, clock)
-    user = await onboard(fake, 209)
-    await user.tap("📅 Prochaines séances")
-    await user.tap("📲 Ajouter « Art-thérapie » à mon agenda")
-    document = user.last
+    ana = await onboard(fake, 209)
+    await ana.tap("📅 Prochaines séances")
+    await ana.tap("📲 Ajouter « Art-thérapie » à mon agenda")
+    document = last_message(ana)
     assert document.kind == "document"
+    assert document.file_id is not None
     record = fake.files[document.file_id]
     assert record.file_name == "miroir-art-therapie.ics"
     body = record.content.decode()
@@ -149,42 +179,46 @@ async def test_calendar_file_for_the_phone(app, fake, database, clock):
     assert "SUMMARY:Art-thérapie" in body
 
 
-async def test_reminder_choices(app, fake, database, clock):
+async def test_reminder_choices(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     await workshop(fake, database, clock)
-    user = await onboard(fake, 210)
-    await user.tap("📅 Prochaines séances")
-    await user.tap("🔔 Mes rappels")
-    assert user.inline_buttons() == [["✅ La veille à 18:00"], ["✅ 2 heures avant"]]
-    await user.tap("✅ La veille à 18:00")
-    assert user.inline_buttons() == [["⬜ La veille à 18:00"], ["✅ 2 heures avant"]]
-    async with database.transaction() as session:
-        person = await session.scalar(select(Person).where(Person.telegram_id == 210))
-        assert person.remind_day_before is False and person.remind_hours_before is True
+    ana = await onboard(fake, 210)
+    await ana.tap("📅 Prochaines séances")
+    await ana.tap("🔔 Mes rappels")
+    assert ana.inline_buttons() == [["✅ La veille à 18:00"], ["✅ 2 heures avant"]]
+    await ana.tap("✅ La veille à 18:00")
+    assert ana.inline_buttons() == [["⬜ La veille à 18:00"], ["✅ 2 heures avant"]]
+    kept = await stored_person(database, 210)
+    assert kept is not None
+    assert kept.remind_day_before is False and kept.remind_hours_before is True
 
 
 async def test_reminder_arrives_with_buttons_and_an_answer_keeps_its_first_line(
-    app, fake, database, clock
-):
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     await workshop(fake, database, clock, first=date(2026, 11, 25), weekday=2)
-    user = await onboard(fake, 211)
+    ana = await onboard(fake, 211)
     clock.set(clock.now().replace(hour=17))  # 18:00 in Dijon
-    await reminder_jobs.tick(rt(app))
-    await rt(app).sender.drain()
-    reminder = user.last
-    assert reminder.text.startswith("👋 Vous venez à l'atelier ?")
-    await user.tap_in(reminder.message_id, "✅ Je viens")
-    edited = user.fake.chats[211].find(reminder.message_id)
-    assert edited.text.startswith("👋 Vous venez à l'atelier ?")
-    assert "✅ Vous venez." in edited.text
+    await reminder_jobs.tick(runtime(app))
+    await deliver(app)
+    reminder = last_message(ana)
+    assert text_of(reminder).startswith("👋 Vous venez à l'atelier ?")
+    await ana.tap_in(reminder.message_id, "✅ Je viens")
+    reminder_text = text_of(current(ana, reminder))
+    assert reminder_text.startswith("👋 Vous venez à l'atelier ?")
+    assert "✅ Vous venez." in reminder_text
 
 
-async def test_concurrent_taps_through_the_bot_never_overbook(app, fake, database, clock):
+async def test_concurrent_taps_through_the_bot_never_overbook(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     await workshop(fake, database, clock, capacity=3)
-    users = [await onboard(fake, 300 + i, f"P{i}") for i in range(10)]
-    for user in users:
-        await user.tap("📅 Prochaines séances")
-    await asyncio.gather(*(u.tap_in(cards(u)[0].message_id, "✅ Je viens") for u in users))
-    toasts = [u.callback_answers[-1]["text"] for u in users]
+    participants = [await onboard(fake, 300 + i, f"P{i}") for i in range(10)]
+    for person in participants:
+        await person.tap("📅 Prochaines séances")
+    await asyncio.gather(*(p.tap_in(cards(p)[0].message_id, "✅ Je viens") for p in participants))
+    toasts = [toast(p) for p in participants]
     assert sum(t == "✅ C'est noté : vous venez !" for t in toasts) == 3
     assert sum("liste d'attente" in t for t in toasts) == 7
     async with database.transaction() as session:
@@ -192,64 +226,68 @@ async def test_concurrent_taps_through_the_bot_never_overbook(app, fake, databas
         assert len(seated) == 3
 
 
-async def test_group_linking_reminder_and_coalesced_counts(app, fake, database, clock):
+async def test_group_linking_reminder_and_coalesced_counts(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     await workshop(fake, database, clock, first=date(2026, 11, 25), weekday=2)
-    boss = fake.user(FACILITATOR_ID, "Claire")
+    claire = fake.user(FACILITATOR_ID, "Claire")
     members = [await onboard(fake, 400 + i, f"M{i}") for i in range(20)]
     group = fake.group(-100777, "Miroir de soi", type="supergroup")
-    for user in (boss, *members):
-        group.add_member(user)
+    for person in (claire, *members):
+        group.add_member(person)
     replies = await group.send(members[0], "/lier")
-    assert "Seul un animateur" in replies[-1].text
-    await group.send(boss, "/lier")
-    await group.tap(boss, "Art-thérapie")
-    assert "Ce groupe recevra le rappel" in group.last.text
+    assert "Seul un animateur" in text_of(replies[-1])
+    await group.send(claire, "/lier")
+    await group.tap(claire, "Art-thérapie")
+    assert "Ce groupe recevra le rappel" in last_text(group)
 
     clock.set(clock.now().replace(hour=17))
-    await reminder_jobs.tick(rt(app))
-    await rt(app).sender.drain()
-    post = group.last
-    assert post.text.startswith("🔔 C'est demain ! Qui vient ?")
-    assert "👥 0 / 20 inscrits" in post.text
+    await reminder_jobs.tick(runtime(app))
+    await deliver(app)
+    post = last_message(group)
+    assert text_of(post).startswith("🔔 C'est demain ! Qui vient ?")
+    assert "👥 0 / 20 inscrits" in text_of(post)
 
     stranger = fake.user(499, "Inconnu")
     group.add_member(stranger)
     await group.tap(stranger, "✅ Je viens")
-    assert "Écrivez-moi d'abord en privé" in stranger.callback_answers[-1]["text"]
+    assert "Écrivez-moi d'abord en privé" in toast(stranger)
 
-    editor = rt(app).group_editor
+    editor = runtime(app).group_counts
     for member in members:  # 20 taps in 10 seconds
         await group.tap(member, "✅ Je viens")
         clock.advance(seconds=0.5)
         await editor.flush()
     await editor.flush()
-    message = fake.chats[-100777].find(post.message_id)
-    assert len(message.edits) <= 3
+    assert len(current(group, post).edits) <= 3
     clock.advance(seconds=5)
     await editor.flush()
-    message = fake.chats[-100777].find(post.message_id)
-    assert "👥 20 / 20 inscrits" in message.text
-    assert len(message.edits) <= 4
+    assert "👥 20 / 20 inscrits" in text_of(current(group, post))
+    assert len(current(group, post).edits) <= 4
 
 
-async def test_announcement_to_people_coming_to_the_next_session(app, fake, database, clock):
+async def test_announcement_to_people_coming_to_the_next_session(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     await workshop(fake, database, clock)
-    boss = fake.user(FACILITATOR_ID, "Claire")
-    yes = await onboard(fake, 500, "Oui")
+    claire = fake.user(FACILITATOR_ID, "Claire")
+    oui = await onboard(fake, 500, "Oui")
     await onboard(fake, 501, "Rien")
-    await yes.tap("📅 Prochaines séances")
-    await yes.tap_in(cards(yes)[0].message_id, "🤔 Peut-être")
-    await boss.tap("📣 Annonce")
-    await boss.send("N'oubliez pas vos tabliers")
-    assert "📅 Inscrits à la prochaine séance (1)" in str(boss.inline_buttons())
+    await oui.tap("📅 Prochaines séances")
+    await oui.tap_in(cards(oui)[0].message_id, "🤔 Peut-être")
+    await claire.tap("📣 Annonce")
+    await claire.send("N'oubliez pas vos tabliers")
+    assert "📅 Inscrits à la prochaine séance (1)" in str(claire.inline_buttons())
 
 
-async def test_a_tap_before_consent_leads_back_to_the_privacy_notice(app, fake, database, clock):
+async def test_a_tap_before_consent_leads_back_to_the_privacy_notice(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     sessions = await workshop(fake, database, clock)
-    user = fake.user(600, "Nouveau")
-    await user.send("/start")
-    await user.press_callback(f"rv:y:{sessions[0].id}")
-    assert user.callback_answers[-1]["text"] == "Il faut d'abord dire oui ou non 👇"
-    assert "Vos informations" in user.last.text
+    newcomer = fake.user(600, "Nouveau")
+    await newcomer.send("/start")
+    await newcomer.press_callback(f"rv:y:{sessions[0].id}")
+    assert toast(newcomer) == "Il faut d'abord dire oui ou non 👇"
+    assert "Vos informations" in last_text(newcomer)
     async with database.transaction() as session:
         assert (await session.scalars(select(Rsvp))).all() == []

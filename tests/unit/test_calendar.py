@@ -6,13 +6,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
-from bot.models import Person
-from bot.services import calendar, rsvp
+from bot.i18n import Translator
+from bot.models import Answer, OutboxMessage, Person
+from bot.services import calendar, notices, rsvp
 from bot.services.calendar import CalendarError, SeriesInput
 from tests import factories
 
 PARIS = ZoneInfo("Europe/Paris")
+TR = Translator()
 
 
 async def boss(database, clock):
@@ -80,7 +83,7 @@ async def test_bad_series_fields_are_refused(database, clock, changes, code):
                 data=SeriesInput(**data),
                 creator=creator,
                 now=clock.now(),
-                tz="Europe/Paris",
+                tz=PARIS,
             )
     assert err.value.code == code
 
@@ -89,9 +92,9 @@ async def test_materializing_twice_adds_nothing(database, clock):
     b = await boss(database, clock)
     sessions = await factories.series(database, clock.now(), b)
     async with database.transaction() as session:
-        assert await calendar.materialize_all(session, now=clock.now(), tz="Europe/Paris") == 0
+        assert await calendar.materialize_all(session, now=clock.now(), tz=PARIS) == 0
         clock.advance(timedelta(weeks=1))
-        assert await calendar.materialize_all(session, now=clock.now(), tz="Europe/Paris") == 1
+        assert await calendar.materialize_all(session, now=clock.now(), tz=PARIS) == 1
     assert len(sessions) == 8  # eight weeks ahead
 
 
@@ -114,14 +117,17 @@ async def test_editing_the_time_moves_future_sessions_and_lists_who_to_tell(data
             now=clock.now(),
         )
         creator = await session.get(Person, b.id)
-        series, changes, _ = await calendar.update_series(
+        done = await calendar.update_series(
             session,
             series_id=sessions[0].series_id,
             by=creator,
             now=clock.now(),
-            tz="Europe/Paris",
+            tz=PARIS,
+            translator=TR,
+            group_language="fr",
             start_time=time(15, 0),
         )
+    series, changes = done.series, done.moved
     assert series.start_time == time(15, 0)
     assert len(changes) == 8
     assert changes[1].person_ids == [ana.id]
@@ -146,7 +152,14 @@ async def test_cancel_and_move_tell_yes_and_maybe_not_no(database, clock):
         creator = await session.get(Person, b.id)
         new_start = occ.starts_at + timedelta(days=1)
         moved = await calendar.move_occurrence(
-            session, occurrence_id=occ.id, new_start=new_start, by=creator, now=clock.now()
+            session,
+            occurrence_id=occ.id,
+            new_start=new_start,
+            by=creator,
+            now=clock.now(),
+            translator=TR,
+            tz=PARIS,
+            group_language="fr",
         )
         assert moved.kind == "moved" and moved.old_start == occ.starts_at
         assert sorted(moved.person_ids) == [ppl[0].id, ppl[1].id]
@@ -157,14 +170,31 @@ async def test_cancel_and_move_tell_yes_and_maybe_not_no(database, clock):
                 new_start=clock.now() - timedelta(hours=1),
                 by=creator,
                 now=clock.now(),
+                translator=TR,
+                tz=PARIS,
+                group_language="fr",
             )
         cancelled = await calendar.cancel_occurrence(
-            session, occurrence_id=occ.id, reason="Animatrice malade", by=creator, now=clock.now()
+            session,
+            occurrence_id=occ.id,
+            reason="Animatrice malade",
+            by=creator,
+            now=clock.now(),
+            translator=TR,
+            tz=PARIS,
+            group_language="fr",
         )
         assert sorted(cancelled.person_ids) == [ppl[0].id, ppl[1].id]
         with pytest.raises(CalendarError) as err:
             await calendar.cancel_occurrence(
-                session, occurrence_id=occ.id, reason="encore", by=creator, now=clock.now()
+                session,
+                occurrence_id=occ.id,
+                reason="encore",
+                by=creator,
+                now=clock.now(),
+                translator=TR,
+                tz=PARIS,
+                group_language="fr",
             )
         assert err.value.code == "already_cancelled"
 
@@ -179,7 +209,9 @@ async def test_ending_a_series_cancels_its_future_sessions(database, clock):
             series_id=sessions[0].series_id,
             by=creator,
             now=clock.now(),
-            tz="Europe/Paris",
+            tz=PARIS,
+            translator=TR,
+            group_language="fr",
         )
         assert len(changes) == len(sessions)
         assert await calendar.upcoming(session, now=clock.now()) == []
@@ -199,7 +231,7 @@ async def test_one_off_session_in_the_past_is_refused(database, clock):
                 starts_at=clock.now() - timedelta(hours=1),
                 duration_minutes=90,
                 now=clock.now(),
-                tz="Europe/Paris",
+                tz=PARIS,
             )
         occ = await calendar.create_one_off(
             session,
@@ -209,7 +241,170 @@ async def test_one_off_session_in_the_past_is_refused(database, clock):
             starts_at=clock.now() + timedelta(days=3),
             duration_minutes=90,
             now=clock.now(),
-            tz="Europe/Paris",
+            tz=PARIS,
         )
         assert occ.series_id is None
         assert occ.ends_at - occ.starts_at == timedelta(minutes=90)
+
+
+# --- the notices a change writes itself ------------------------------------------------
+
+
+async def answered(database, clock, occurrence_id, answers):
+    """People with Telegram ids 10, 11... who answered, in order; returns them."""
+    who = []
+    for i, value in enumerate(answers):
+        person = await factories.person(database, clock.now(), 10 + i, f"P{i}")
+        clock.advance(seconds=1)
+        async with database.transaction() as session:
+            await rsvp.respond(
+                session,
+                occurrence_id=occurrence_id,
+                person=await session.get(Person, person.id),
+                answer=value,
+                now=clock.now(),
+            )
+        who.append(person)
+    return who
+
+
+async def outbox(session) -> list[OutboxMessage]:
+    return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+async def test_cancelling_writes_its_notices_in_the_same_call(database, clock):
+    b = await boss(database, clock)
+    occ = (await factories.series(database, clock.now(), b))[0]
+    yes, maybe, no = await answered(database, clock, occ.id, ["yes", "maybe", "no"])
+    async with database.transaction() as session:
+        creator = await session.get(Person, b.id)
+        await calendar.link_group(
+            session, series_id=occ.series_id, chat_id=-100500, by=creator, now=clock.now()
+        )
+        change = await calendar.cancel_occurrence(
+            session,
+            occurrence_id=occ.id,
+            reason="Salle fermée",
+            by=creator,
+            now=clock.now(),
+            translator=TR,
+            tz=PARIS,
+            group_language="en",
+        )
+        # Written before the caller commits: the change and its notices go together.
+        written = await outbox(session)
+    assert notices.people_concerned([change]) == 2
+    assert {m.chat_id for m in written} == {yes.telegram_id, maybe.telegram_id, -100500}
+    assert {m.kind for m in written} == {notices.NOTICE_KIND}
+    private = [m for m in written if m.chat_id != -100500]
+    assert all("ANNULÉ" in (m.text or "") and "Salle fermée" in (m.text or "") for m in private)
+    assert all(m.urgent and m.buttons is None for m in private)
+    (group,) = [m for m in written if m.chat_id == -100500]
+    assert "CANCELLED" in (group.text or "")  # in the group's language, not a person's
+    assert no.telegram_id not in {m.chat_id for m in written}
+
+
+async def test_moving_writes_its_notices_with_the_answer_buttons(database, clock):
+    b = await boss(database, clock)
+    occ = (await factories.series(database, clock.now(), b))[0]
+    yes, _no = await answered(database, clock, occ.id, ["yes", "no"])
+    async with database.transaction() as session:
+        await calendar.move_occurrence(
+            session,
+            occurrence_id=occ.id,
+            new_start=occ.starts_at + timedelta(days=2),
+            by=await session.get(Person, b.id),
+            now=clock.now(),
+            translator=TR,
+            tz=PARIS,
+            group_language="fr",
+        )
+        (notice,) = await outbox(session)
+    assert notice.chat_id == yes.telegram_id
+    assert "DÉPLACÉ" in (notice.text or "") and "jeudi 26 novembre à 14:00" in (notice.text or "")
+    assert notice.buttons  # the answer can be changed right there
+
+
+async def test_a_refused_change_writes_nothing(database, clock):
+    b = await boss(database, clock)
+    occ = (await factories.series(database, clock.now(), b))[0]
+    await answered(database, clock, occ.id, ["yes"])
+    async with database.transaction() as session:
+        with pytest.raises(CalendarError):
+            await calendar.move_occurrence(
+                session,
+                occurrence_id=occ.id,
+                new_start=occ.starts_at,
+                by=await session.get(Person, b.id),
+                now=clock.now(),
+                translator=TR,
+                tz=PARIS,
+                group_language="fr",
+            )
+        assert await outbox(session) == []
+
+
+async def test_a_series_change_tells_whom_it_moves_and_counts_seats(database, clock):
+    b = await boss(database, clock)
+    sessions = await factories.series(database, clock.now(), b, capacity=2)
+    first = sessions[0]
+    people = await answered(database, clock, first.id, ["yes", "yes"])
+    async with database.transaction() as session:
+        done = await calendar.update_series(
+            session,
+            series_id=first.series_id,
+            by=await session.get(Person, b.id),
+            now=clock.now(),
+            tz=PARIS,
+            translator=TR,
+            group_language="fr",
+            start_time=time(16, 0),
+            capacity=1,
+        )
+        written = await outbox(session)
+    assert (done.promoted, done.demoted) == (0, 1)
+    assert notices.people_concerned(done.moved) == 2
+    moved = [m for m in written if m.kind == notices.NOTICE_KIND]
+    assert {m.chat_id for m in moved} == {p.telegram_id for p in people}
+    (seat,) = [m for m in written if m.kind == notices.SEAT_KIND]
+    assert seat.chat_id == people[1].telegram_id  # the latest yes goes back in line
+    assert "n°1" in (seat.text or "")
+
+
+async def test_stopping_a_series_tells_who_answered(database, clock):
+    b = await boss(database, clock)
+    sessions = await factories.series(database, clock.now(), b)
+    (maybe,) = await answered(database, clock, sessions[2].id, ["maybe"])
+    async with database.transaction() as session:
+        changes = await calendar.end_series(
+            session,
+            series_id=sessions[0].series_id,
+            by=await session.get(Person, b.id),
+            now=clock.now(),
+            tz=PARIS,
+            translator=TR,
+            group_language="fr",
+        )
+        (notice,) = await outbox(session)
+    assert notices.people_concerned(changes) == 1
+    assert notice.chat_id == maybe.telegram_id and "ANNULÉ" in (notice.text or "")
+
+
+async def test_answering_for_someone_tells_whom_a_seat_moves_not_them(database, clock):
+    b = await boss(database, clock)
+    occ = (await factories.series(database, clock.now(), b, capacity=1))[0]
+    seated, waiting = await answered(database, clock, occ.id, ["yes", "yes"])
+    async with database.transaction() as session:
+        outcome = await calendar.answer_for(
+            session,
+            occurrence_id=occ.id,
+            person=await session.get(Person, seated.id),
+            answer=Answer.NO,
+            by=await session.get(Person, b.id),
+            now=clock.now(),
+            translator=TR,
+            tz=PARIS,
+        )
+        (notice,) = await outbox(session)
+    assert outcome.answer == "no"
+    assert notice.chat_id == waiting.telegram_id and notice.kind == notices.SEAT_KIND

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.clock import FrozenClock
 from bot.db import Database
 from bot.models import Person
-from bot.services import calendar, people, rsvp
+from bot.services import calendar, people
 from bot.services import calendar_queries as queries
 from bot.services.calendar import SeriesInput
 
-TZ = "Europe/Paris"
+TZ = ZoneInfo("Europe/Paris")
 
 
 async def _person(
@@ -92,47 +93,3 @@ async def test_counts_next_and_places_of_series(database, clock):
         assert places == ["Maison de quartier", "MJC"]
         later = following.starts_at + timedelta(days=365)
         assert await queries.future_count(session, series_id=first, now=later) == 0
-
-
-async def test_seat_moves_give_places_in_line(database, clock):
-    boss = await _person(database, clock, 1, "Claire")
-    members = [await _person(database, clock, 10 + i, f"P{i}") for i in range(4)]
-    series_id = await _series(database, clock, boss, "Salle")
-    async with database.transaction() as session:
-        occurrence = await queries.next_of_series(session, series_id=series_id, now=clock.now())
-        assert occurrence is not None
-        for member in members:
-            clock.advance(seconds=1)
-            await rsvp.respond(
-                session,
-                occurrence_id=occurrence.id,
-                person=member,
-                answer="yes",
-                now=clock.now(),
-            )
-        # Two seats: P2 and P3 wait. One seat: P1 goes back to the head of the line.
-        _seats, moved = await rsvp.set_capacity(session, occurrence_id=occurrence.id, capacity=1)
-        rebuilt = await queries.seat_moves(
-            session,
-            occurrence_id=occurrence.id,
-            promoted=[],
-            demoted=[m.person_id for m in moved],
-        )
-        assert [(m.person_id, m.promoted, m.position) for m in rebuilt] == [
-            (members[1].id, False, 1)
-        ]
-        _seats, moved = await rsvp.set_capacity(session, occurrence_id=occurrence.id, capacity=3)
-        rebuilt = await queries.seat_moves(
-            session,
-            occurrence_id=occurrence.id,
-            promoted=[m.person_id for m in moved],
-            demoted=[],
-        )
-        assert [(m.person_id, m.promoted, m.position) for m in rebuilt] == [
-            (members[1].id, True, None),
-            (members[2].id, True, None),
-        ]
-        assert (
-            await queries.seat_moves(session, occurrence_id=occurrence.id, promoted=[], demoted=[])
-            == []
-        )

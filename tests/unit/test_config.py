@@ -8,15 +8,14 @@ from datetime import time
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from bot.config import ConfigError, Settings, load_settings
-
-TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawTEST"
-ROOT = Path(__file__).resolve().parents[2]
+from tests.utils import ROOT, TOKEN
 
 
-def test_defaults():
-    s = Settings(_env_file=None, bot_token=TOKEN)  # type: ignore[call-arg]
+def test_defaults() -> None:
+    s = Settings(_env_file=None, bot_token=SecretStr(TOKEN))  # type: ignore[call-arg]
     assert s.database_url == "sqlite+aiosqlite:///data/miroir.db"
     assert s.telegram_api_base_url == "https://api.telegram.org/bot"
     assert s.telegram_file_base_url == "https://api.telegram.org/file/bot"
@@ -25,15 +24,17 @@ def test_defaults():
     assert s.quiet_hours_start == time(21, 0)
 
 
-def test_facilitator_ids_are_comma_separated(monkeypatch):
+def test_facilitator_ids_are_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOT_TOKEN", TOKEN)
     monkeypatch.setenv("FACILITATOR_IDS", "12, 34,,56")
     assert load_settings(_env_file=None).facilitator_ids == {12, 34, 56}
 
 
-def test_local_api_server_base_url_gives_the_file_url():
+def test_local_api_server_base_url_gives_the_file_url() -> None:
     s = Settings(  # type: ignore[call-arg]
-        _env_file=None, bot_token=TOKEN, telegram_api_base_url="http://127.0.0.1:8081/bot/"
+        _env_file=None,
+        bot_token=SecretStr(TOKEN),
+        telegram_api_base_url="http://127.0.0.1:8081/bot/",
     )
     assert s.telegram_api_base_url == "http://127.0.0.1:8081/bot"
     assert s.telegram_file_base_url == "http://127.0.0.1:8081/file/bot"
@@ -42,20 +43,20 @@ def test_local_api_server_base_url_gives_the_file_url():
 @pytest.mark.parametrize(
     "token", ["", "abc", "123:short", "notanumber:AAHdqTcvCH1vGWJxfSeofSAs0K5PAL"]
 )
-def test_bad_token_says_how_to_get_one(monkeypatch, token):
+def test_bad_token_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch, token: str) -> None:
     monkeypatch.setenv("BOT_TOKEN", token)
     with pytest.raises(ConfigError, match="@BotFather"):
         load_settings(_env_file=None)
 
 
-def test_unknown_time_zone_is_named(monkeypatch):
+def test_unknown_time_zone_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BOT_TOKEN", TOKEN)
     monkeypatch.setenv("TIMEZONE", "Mars/Olympus")
     with pytest.raises(ConfigError, match="TIMEZONE"):
         load_settings(_env_file=None)
 
 
-def test_missing_token_exits_2_without_traceback(tmp_path):
+def test_missing_token_exits_2_without_traceback(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     proc = subprocess.run(
         [sys.executable, "-m", "bot"],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import string
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,8 +11,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.i18n import LANGUAGES, LOCALES_DIR, Translator, domains, normalize_language
+from tests.utils import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"t": None, "N_": None}
 
 
@@ -41,7 +40,7 @@ def _used_keys() -> set[str]:
 
 
 @pytest.mark.parametrize("domain", domains())
-def test_every_message_is_translated_in_both_languages(domain):
+def test_every_message_is_translated_in_both_languages(domain: str) -> None:
     catalogs = {lang: _catalog(lang, domain) for lang in LANGUAGES}
     fr, en = catalogs["fr"], catalogs["en"]
     assert set(fr) == set(en), f"keys differ: {sorted(set(fr) ^ set(en))}"
@@ -52,13 +51,13 @@ def test_every_message_is_translated_in_both_languages(domain):
 
 
 @pytest.mark.parametrize("domain", domains())
-def test_placeholders_match_between_languages(domain):
+def test_placeholders_match_between_languages(domain: str) -> None:
     fr, en = _catalog("fr", domain), _catalog("en", domain)
     different = {k: (_placeholders(fr[k]), _placeholders(en[k])) for k in fr}
     assert {k: v for k, v in different.items() if v[0] != v[1]} == {}
 
 
-def test_every_key_used_in_the_code_exists_and_none_is_stale():
+def test_every_key_used_in_the_code_exists_and_none_is_stale() -> None:
     translator = Translator()
     used = _used_keys()
     assert used, "the extractor found no message keys"
@@ -68,7 +67,7 @@ def test_every_key_used_in_the_code_exists_and_none_is_stale():
     assert sorted(stale) == []
 
 
-def test_keys_belong_to_one_domain_only():
+def test_keys_belong_to_one_domain_only() -> None:
     seen: dict[str, str] = {}
     for domain in domains():
         for key in _catalog("fr", domain):
@@ -76,7 +75,7 @@ def test_keys_belong_to_one_domain_only():
             seen[key] = domain
 
 
-def test_dates_are_written_in_words_per_language():
+def test_dates_are_written_in_words_per_language() -> None:
     translator = Translator()
     moment = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
     paris = ZoneInfo("Europe/Paris")
@@ -84,7 +83,7 @@ def test_dates_are_written_in_words_per_language():
     assert translator.format_datetime(moment, "en", paris) == "Tuesday 1 December at 14:00"
 
 
-def test_missing_key_falls_back_to_french_then_to_the_key():
+def test_missing_key_falls_back_to_french_then_to_the_key() -> None:
     translator = Translator()
     assert translator.t("no.such.key", "en") == "no.such.key"
 
@@ -93,5 +92,5 @@ def test_missing_key_falls_back_to_french_then_to_the_key():
     ("code", "expected"),
     [("fr", "fr"), ("fr-FR", "fr"), ("en-GB", "en"), ("de", "fr"), (None, "fr"), ("", "fr")],
 )
-def test_language_guess_from_telegram(code, expected):
+def test_language_guess_from_telegram(code: str | None, expected: str) -> None:
     assert normalize_language(code) == expected

@@ -4,50 +4,65 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
+from typing import Unpack
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
 
-from bot.models import OutboxMessage, OutboxState
+from bot.clock import FrozenClock
+from bot.db import Database
+from bot.models import OutboxState
 from bot.services import outbox, people
-from bot.services.outbox import Outgoing
+from bot.services.outbox import Claimed, Outgoing
+from tests.utils import OutgoingOptions, outbox_rows
 
 PARIS = ZoneInfo("Europe/Paris")
 
 
-def msg(key: str, chat_id: int = 1, **kw: object) -> Outgoing:
-    return Outgoing(chat_id=chat_id, kind="test", dedupe_key=key, text=f"hello {key}", **kw)  # type: ignore[arg-type]
+def msg(key: str, chat_id: int = 1, **options: Unpack[OutgoingOptions]) -> Outgoing:
+    """A message whose text is "hello <key>"."""
+    return Outgoing(chat_id=chat_id, kind="test", dedupe_key=key, text=f"hello {key}", **options)
 
 
-async def rows(database) -> list[OutboxMessage]:
-    async with database.transaction() as session:
-        return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-
-
-async def claim(database, now, sender="s1", limit=10, quiet=False, **kw):
+async def claim(
+    database: Database,
+    now: datetime,
+    sender: str = "s1",
+    limit: int = 10,
+    quiet: bool = False,
+    exclude_chats: Sequence[int] = (),
+) -> list[Claimed]:
+    """What sender `sender` takes to send at `now`."""
     async with database.transaction() as session:
         return await outbox.claim_due(
-            session, now=now, sender_id=sender, limit=limit, quiet=quiet, **kw
+            session,
+            now=now,
+            sender_id=sender,
+            limit=limit,
+            quiet=quiet,
+            exclude_chats=exclude_chats,
         )
 
 
-async def test_same_dedupe_key_is_enqueued_once(database, clock):
+async def test_same_dedupe_key_is_enqueued_once(database: Database, clock: FrozenClock) -> None:
     async with database.transaction() as session:
         assert await outbox.enqueue(session, msg("a"), now=clock.now()) is True
         assert await outbox.enqueue(session, msg("a"), now=clock.now()) is False
         added = await outbox.enqueue_many(session, [msg("a"), msg("b"), msg("b")], now=clock.now())
         assert added == 1
-    assert [r.dedupe_key for r in await rows(database)] == ["a", "b"]
+    assert [r.dedupe_key for r in await outbox_rows(database)] == ["a", "b"]
 
 
-async def test_rows_exist_only_if_their_cause_is_committed(database, clock):
+async def test_rows_exist_only_if_their_cause_is_committed(
+    database: Database, clock: FrozenClock
+) -> None:
     with pytest.raises(RuntimeError):
         async with database.transaction() as session:
             await outbox.enqueue(session, msg("lost"), now=clock.now())
             raise RuntimeError("the change that caused it failed")
-    assert await rows(database) == []
+    assert await outbox_rows(database) == []
 
 
 @pytest.mark.parametrize(
@@ -62,8 +77,8 @@ async def test_rows_exist_only_if_their_cause_is_committed(database, clock):
     ],
 )
 async def test_lengths_are_checked_before_anything_is_stored(
-    database, clock, text, content_type, ok
-):
+    database: Database, clock: FrozenClock, text: str | None, content_type: str, ok: bool
+) -> None:
     message = Outgoing(
         chat_id=1,
         kind="t",
@@ -80,7 +95,9 @@ async def test_lengths_are_checked_before_anything_is_stored(
                 await outbox.enqueue(session, message, now=clock.now())
 
 
-async def test_claim_takes_due_rows_by_priority_and_leases_them(database, clock):
+async def test_claim_takes_due_rows_by_priority_and_leases_them(
+    database: Database, clock: FrozenClock
+) -> None:
     now = clock.now()
     async with database.transaction() as session:
         await outbox.enqueue_many(
@@ -94,7 +111,7 @@ async def test_claim_takes_due_rows_by_priority_and_leases_them(database, clock)
         )
     claimed = await claim(database, now)
     assert [c.attempts for c in claimed] == [1, 1]
-    assert [r.dedupe_key for r in await rows(database) if r.state == "sending"] == [
+    assert [r.dedupe_key for r in await outbox_rows(database) if r.state == "sending"] == [
         "late",
         "first",
     ]
@@ -107,14 +124,16 @@ async def test_claim_takes_due_rows_by_priority_and_leases_them(database, clock)
     assert all(c.attempts == 2 for c in again)
 
 
-async def test_claim_skips_chats_already_in_flight(database, clock):
+async def test_claim_skips_chats_already_in_flight(database: Database, clock: FrozenClock) -> None:
     async with database.transaction() as session:
         await outbox.enqueue_many(session, [msg("a", 1), msg("b", 2)], now=clock.now())
     claimed = await claim(database, clock.now(), exclude_chats=[1])
     assert [c.chat_id for c in claimed] == [2]
 
 
-async def test_quiet_hours_hold_all_but_urgent_rows(database, clock):
+async def test_quiet_hours_hold_all_but_urgent_rows(
+    database: Database, clock: FrozenClock
+) -> None:
     async with database.transaction() as session:
         await outbox.enqueue_many(
             session, [msg("calm"), msg("urgent", urgent=True)], now=clock.now()
@@ -123,20 +142,22 @@ async def test_quiet_hours_hold_all_but_urgent_rows(database, clock):
     assert [c.text for c in claimed] == ["hello urgent"]
 
 
-async def test_expired_rows_are_closed_not_sent(database, clock):
+async def test_expired_rows_are_closed_not_sent(database: Database, clock: FrozenClock) -> None:
     now = clock.now()
     async with database.transaction() as session:
         await outbox.enqueue(session, msg("old", expires_at=now - timedelta(minutes=1)), now=now)
     assert await claim(database, now) == []
-    assert [r.state for r in await rows(database)] == [OutboxState.EXPIRED]
+    assert [r.state for r in await outbox_rows(database)] == [OutboxState.EXPIRED]
 
 
-async def test_temporary_failures_back_off_then_give_up(database, clock):
+async def test_temporary_failures_back_off_then_give_up(
+    database: Database, clock: FrozenClock
+) -> None:
     now = clock.now()
     async with database.transaction() as session:
         await outbox.enqueue(session, msg("flaky"), now=now)
     rng = random.Random(1)
-    delays = []
+    delays: list[timedelta] = []
     for attempt in range(1, 4):
         (row,) = await claim(database, now)
         assert row.attempts == attempt
@@ -150,7 +171,7 @@ async def test_temporary_failures_back_off_then_give_up(database, clock):
                 now=now,
                 rng=rng,
             )
-        (stored,) = await rows(database)
+        (stored,) = await outbox_rows(database)
         if attempt < 3:
             assert state == OutboxState.PENDING
             delays.append(stored.not_before - now)
@@ -159,44 +180,48 @@ async def test_temporary_failures_back_off_then_give_up(database, clock):
             assert state == OutboxState.FAILED
     # Exponential: each wait is longer than the one before.
     assert delays[0] < delays[1]
-    assert (await rows(database))[0].last_error == "502"
+    assert (await outbox_rows(database))[0].last_error == "502"
 
 
-def test_backoff_grows_and_is_capped():
+def test_backoff_grows_and_is_capped() -> None:
     rng = random.Random(3)
     assert timedelta(seconds=1) <= outbox.backoff(1, rng=rng) <= timedelta(seconds=2)
     assert timedelta(seconds=8) <= outbox.backoff(4, rng=rng) <= timedelta(seconds=16)
     assert outbox.backoff(50, rng=rng) <= timedelta(seconds=600)
 
 
-async def test_rate_limited_rows_wait_without_losing_an_attempt(database, clock):
+async def test_rate_limited_rows_wait_without_losing_an_attempt(
+    database: Database, clock: FrozenClock
+) -> None:
     now = clock.now()
     async with database.transaction() as session:
         await outbox.enqueue(session, msg("busy"), now=now)
     (row,) = await claim(database, now)
     async with database.transaction() as session:
         await outbox.mark_rate_limited(session, row.id, retry_after=7, now=now)
-    (stored,) = await rows(database)
+    (stored,) = await outbox_rows(database)
     assert stored.attempts == 0
     assert stored.not_before == now + timedelta(seconds=7)
     assert await claim(database, now + timedelta(seconds=6)) == []
     assert len(await claim(database, now + timedelta(seconds=7))) == 1
 
 
-async def test_unreachable_person_stops_every_waiting_message(database, clock):
+async def test_unreachable_person_stops_every_waiting_message(
+    database: Database, clock: FrozenClock
+) -> None:
     now = clock.now()
     async with database.transaction() as session:
         await people.touch_person(session, telegram_id=5, first_name="Ana", language="fr", now=now)
         await outbox.enqueue_many(session, [msg("a", 5), msg("b", 5), msg("c", 6)], now=now)
         await outbox.mark_unreachable(session, chat_id=5, error="Forbidden: bot was blocked")
-    states = {r.dedupe_key: r.state for r in await rows(database)}
+    states = {r.dedupe_key: r.state for r in await outbox_rows(database)}
     assert states == {"a": "unreachable", "b": "unreachable", "c": "pending"}
     async with database.transaction() as session:
         person = await people.get_by_telegram_id(session, 5)
         assert person is not None and person.reachable is False
 
 
-async def test_release_own_claims_after_a_restart(database, clock):
+async def test_release_own_claims_after_a_restart(database: Database, clock: FrozenClock) -> None:
     async with database.transaction() as session:
         await outbox.enqueue_many(session, [msg("a"), msg("b", 2)], now=clock.now())
     await claim(database, clock.now(), sender="dead")
@@ -218,16 +243,18 @@ async def test_release_own_claims_after_a_restart(database, clock):
         (time(14, 0), False),
     ],
 )
-def test_quiet_hours_wrap_around_midnight(local, quiet):
+def test_quiet_hours_wrap_around_midnight(local: time, quiet: bool) -> None:
     moment = datetime(2026, 11, 24, local.hour, local.minute, tzinfo=PARIS).astimezone(UTC)
     assert outbox.in_quiet_hours(moment, PARIS, time(21, 0), time(8, 0)) is quiet
 
 
-def test_quiet_hours_can_be_switched_off():
+def test_quiet_hours_can_be_switched_off() -> None:
     assert not outbox.in_quiet_hours(datetime(2026, 1, 1, tzinfo=UTC), PARIS, time(0), time(0))
 
 
-async def test_overview_counts_and_names_unreachable_people(database, clock):
+async def test_overview_counts_and_names_unreachable_people(
+    database: Database, clock: FrozenClock
+) -> None:
     now = clock.now()
     async with database.transaction() as session:
         for tid, name in [(7, "Zoé"), (8, "Amir")]:
@@ -246,13 +273,15 @@ async def test_overview_counts_and_names_unreachable_people(database, clock):
     assert view.unreachable_people == ["Amir"]
 
 
-async def test_two_senders_never_claim_the_same_row(database, clock):
+async def test_two_senders_never_claim_the_same_row(
+    database: Database, clock: FrozenClock
+) -> None:
     now = clock.now()
     async with database.transaction() as session:
         await outbox.enqueue_many(session, [msg(f"m{i}", i) for i in range(60)], now=now)
 
-    async def one(name: str):
-        got = []
+    async def one(name: str) -> list[Claimed]:
+        got: list[Claimed] = []
         for _ in range(10):
             got += await claim(database, now, sender=name, limit=7)
         return got

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -10,22 +11,32 @@ from bot.clock import FrozenClock
 from bot.db import Database
 from bot.models import Person, Role
 from bot.services import people
-from bot.services.people import InvitationOutcome
+from bot.services.people import InvitationOutcome, InvitationResult
 
 
-async def _person(db: Database, clock: FrozenClock, telegram_id: int, **kw: object) -> Person:
+async def _person(
+    db: Database,
+    clock: FrozenClock,
+    telegram_id: int,
+    *,
+    language: str = "fr",
+    facilitator_ids: Collection[int] = (),
+) -> Person:
+    """Ana (or whoever has this id) writes to the bot: the bot meets or greets again."""
     async with db.transaction() as session:
         return await people.touch_person(
             session,
             telegram_id=telegram_id,
-            first_name=str(kw.get("first_name", "Ana")),
-            language=str(kw.get("language", "fr")),
+            first_name="Ana",
+            language=language,
             now=clock.now(),
-            facilitator_ids=kw.get("facilitator_ids", ()),  # type: ignore[arg-type]
+            facilitator_ids=facilitator_ids,
         )
 
 
-async def test_first_contact_creates_a_participant_without_consent(database, clock):
+async def test_first_contact_creates_a_participant_without_consent(
+    database: Database, clock: FrozenClock
+) -> None:
     person = await _person(database, clock, 1)
     assert person.role == Role.PARTICIPANT
     assert person.consent_at is None
@@ -33,19 +44,23 @@ async def test_first_contact_creates_a_participant_without_consent(database, clo
     assert person.created_at == clock.now()
 
 
-async def test_facilitator_ids_make_facilitators_even_for_known_people(database, clock):
+async def test_facilitator_ids_make_facilitators_even_for_known_people(
+    database: Database, clock: FrozenClock
+) -> None:
     await _person(database, clock, 2)
     again = await _person(database, clock, 2, facilitator_ids={2})
     assert again.is_facilitator
 
 
-async def test_language_of_a_known_person_is_not_overwritten_by_telegram(database, clock):
+async def test_language_of_a_known_person_is_not_overwritten_by_telegram(
+    database: Database, clock: FrozenClock
+) -> None:
     await _person(database, clock, 3, language="en")
     again = await _person(database, clock, 3, language="fr")
     assert again.language == "en"
 
 
-async def test_last_seen_is_refreshed_coarsely(database, clock):
+async def test_last_seen_is_refreshed_coarsely(database: Database, clock: FrozenClock) -> None:
     first = await _person(database, clock, 4)
     clock.advance(minutes=1)
     assert (await _person(database, clock, 4)).last_seen_at == first.last_seen_at
@@ -53,7 +68,7 @@ async def test_last_seen_is_refreshed_coarsely(database, clock):
     assert (await _person(database, clock, 4)).last_seen_at == clock.now()
 
 
-async def test_consent_is_recorded_once(database, clock):
+async def test_consent_is_recorded_once(database: Database, clock: FrozenClock) -> None:
     await _person(database, clock, 5)
     async with database.transaction() as session:
         person = await people.get_by_telegram_id(session, 5)
@@ -63,7 +78,7 @@ async def test_consent_is_recorded_once(database, clock):
         assert person.consent_at == clock.now()
 
 
-async def test_unknown_language_is_refused(database, clock):
+async def test_unknown_language_is_refused(database: Database, clock: FrozenClock) -> None:
     await _person(database, clock, 6)
     async with database.transaction() as session:
         person = await people.get_by_telegram_id(session, 6)
@@ -72,7 +87,9 @@ async def test_unknown_language_is_refused(database, clock):
         assert person.language == "fr"
 
 
-async def test_blocked_person_becomes_unreachable_and_comes_back(database, clock):
+async def test_blocked_person_becomes_unreachable_and_comes_back(
+    database: Database, clock: FrozenClock
+) -> None:
     await _person(database, clock, 7)
     async with database.transaction() as session:
         assert await people.mark_reachable(session, telegram_id=7, reachable=False)
@@ -91,7 +108,9 @@ async def _invite(database: Database, clock: FrozenClock) -> str:
         return await people.create_invitation(session, creator=creator, now=clock.now())
 
 
-async def _redeem(database: Database, clock: FrozenClock, telegram_id: int, payload: str):
+async def _redeem(
+    database: Database, clock: FrozenClock, telegram_id: int, payload: str
+) -> InvitationResult:
     await _person(database, clock, telegram_id)
     async with database.transaction() as session:
         person = await people.get_by_telegram_id(session, telegram_id)
@@ -101,7 +120,7 @@ async def _redeem(database: Database, clock: FrozenClock, telegram_id: int, payl
         )
 
 
-async def test_invitation_promotes_once(database, clock):
+async def test_invitation_promotes_once(database: Database, clock: FrozenClock) -> None:
     payload = await _invite(database, clock)
     assert payload.startswith("inv_")
     assert (await _redeem(database, clock, 8, payload)).outcome is InvitationOutcome.PROMOTED
@@ -114,7 +133,7 @@ async def test_invitation_promotes_once(database, clock):
     )
 
 
-async def test_invitation_expires_after_48_hours(database, clock):
+async def test_invitation_expires_after_48_hours(database: Database, clock: FrozenClock) -> None:
     payload = await _invite(database, clock)
     clock.advance(timedelta(hours=48))
     result = await _redeem(database, clock, 10, payload)
@@ -124,12 +143,14 @@ async def test_invitation_expires_after_48_hours(database, clock):
         assert person is not None and not person.is_facilitator
 
 
-async def test_unknown_invitation_code(database, clock):
+async def test_unknown_invitation_code(database: Database, clock: FrozenClock) -> None:
     result = await _redeem(database, clock, 11, "inv_doesnotexist")
     assert result.outcome is InvitationOutcome.UNKNOWN
 
 
-async def test_participants_cannot_create_invitations(database, clock):
+async def test_participants_cannot_create_invitations(
+    database: Database, clock: FrozenClock
+) -> None:
     participant = await _person(database, clock, 12)
     async with database.transaction() as session:
         person = await session.get(Person, participant.id)
@@ -142,7 +163,7 @@ async def test_participants_cannot_create_invitations(database, clock):
             raise AssertionError("a participant created an invitation")
 
 
-async def test_refusing_consent_forgets_the_person(database, clock):
+async def test_refusing_consent_forgets_the_person(database: Database, clock: FrozenClock) -> None:
     await _person(database, clock, 13)
     async with database.transaction() as session:
         person = await people.get_by_telegram_id(session, 13)

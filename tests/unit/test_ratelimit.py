@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import NoReturn, TypedDict, Unpack
+
 import pytest
 from telegram.error import RetryAfter
 
-from scheduler.ratelimit import LimitArgs, TelegramRateLimiter
+from bot.sending import LimitArgs
+from scheduler.ratelimit import TelegramRateLimiter
 
 
 class FakeTime:
@@ -20,19 +23,31 @@ class FakeTime:
         self.now += seconds
 
 
-def limiter(t: FakeTime, **kw: float) -> TelegramRateLimiter:
-    return TelegramRateLimiter(monotonic=t.monotonic, sleep=t.sleep, safety=1.0, **kw)  # type: ignore[arg-type]
+class Limits(TypedDict, total=False):
+    per_second: float
+    private_per_second: float
+    group_per_minute: float
+    private_burst: int
 
 
-async def _send(rl: TelegramRateLimiter, t: FakeTime, chat: int, endpoint: str = "sendMessage"):
-    async def call():
+def limiter(t: FakeTime, **limits: Unpack[Limits]) -> TelegramRateLimiter:
+    """The real limiter on `t`'s clock, without the safety margin."""
+    return TelegramRateLimiter(monotonic=t.monotonic, sleep=t.sleep, safety=1.0, **limits)
+
+
+async def _send(
+    rl: TelegramRateLimiter, t: FakeTime, chat: int, endpoint: str = "sendMessage"
+) -> None:
+    """One call to `endpoint` for `chat`, through the limiter; `t.starts` notes when it ran."""
+
+    async def call() -> dict[str, bool]:
         t.starts.append((t.now, chat))
         return {"ok": True}
 
-    return await rl.process_request(call, (), {}, endpoint, {"chat_id": chat}, None)
+    await rl.process_request(call, (), {}, endpoint, {"chat_id": chat}, None)
 
 
-async def test_overall_rate_is_respected():
+async def test_overall_rate_is_respected() -> None:
     t = FakeTime()
     rl = limiter(t, per_second=30)
     for chat in range(1, 91):
@@ -43,7 +58,7 @@ async def test_overall_rate_is_respected():
     assert all(sum(1 for x in times if a <= x < a + 1 - 1e-9) <= 30 for a in times)
 
 
-async def test_one_message_a_second_per_private_chat_after_a_small_burst():
+async def test_one_message_a_second_per_private_chat_after_a_small_burst() -> None:
     t = FakeTime()
     rl = limiter(t, per_second=1000, private_per_second=1, private_burst=3)
     for _ in range(6):
@@ -53,7 +68,7 @@ async def test_one_message_a_second_per_private_chat_after_a_small_burst():
     assert times == pytest.approx([0.0, 0.0, 0.0, 1.0, 2.0, 3.0], abs=0.01)
 
 
-async def test_groups_get_twenty_messages_a_minute():
+async def test_groups_get_twenty_messages_a_minute() -> None:
     t = FakeTime()
     rl = limiter(t, per_second=1000, group_per_minute=20)
     for _ in range(21):
@@ -62,7 +77,7 @@ async def test_groups_get_twenty_messages_a_minute():
     assert times[20] - times[0] == pytest.approx(60.0, abs=0.05)
 
 
-async def test_answers_to_button_taps_are_never_throttled():
+async def test_answers_to_button_taps_are_never_throttled() -> None:
     t = FakeTime()
     rl = limiter(t, per_second=1)
     for _ in range(5):
@@ -70,12 +85,12 @@ async def test_answers_to_button_taps_are_never_throttled():
     assert t.now == 0.0
 
 
-async def test_interactive_429_waits_and_retries_but_outbox_calls_get_it_back():
+async def test_interactive_429_waits_and_retries_but_outbox_calls_get_it_back() -> None:
     t = FakeTime()
     rl = limiter(t, per_second=1000)
-    calls = []
+    calls: list[float] = []
 
-    async def flaky():
+    async def flaky() -> bool:
         calls.append(t.now)
         if len(calls) == 1:
             raise RetryAfter(5)
@@ -84,7 +99,7 @@ async def test_interactive_429_waits_and_retries_but_outbox_calls_get_it_back():
     assert await rl.process_request(flaky, (), {}, "sendMessage", {"chat_id": 9}, None) is True
     assert calls[1] - calls[0] >= 5
 
-    async def always_busy():
+    async def always_busy() -> NoReturn:
         raise RetryAfter(3)
 
     with pytest.raises(RetryAfter):
@@ -93,7 +108,7 @@ async def test_interactive_429_waits_and_retries_but_outbox_calls_get_it_back():
         )
 
 
-async def test_429_for_one_chat_holds_that_chat_only_but_several_hold_everything():
+async def test_429_for_one_chat_holds_that_chat_only_but_several_hold_everything() -> None:
     t = FakeTime()
     rl = limiter(t, per_second=1000)
     rl.penalize(1, 10)

@@ -7,162 +7,169 @@ from datetime import timedelta
 
 import pytest
 
-from bot.models import Person
+from bot.clock import FrozenClock
+from bot.db import Database
+from bot.i18n import Translator
+from bot.models import Answer, Occurrence
 from bot.services import calendar, rsvp
 from tests import factories
 
 
-async def setup(database, clock, capacity=3):
-    boss = await factories.person(database, clock.now(), 1, "Claire", facilitator=True)
-    sessions = await factories.series(database, clock.now(), boss, capacity=capacity)
-    return boss, sessions[0]
-
-
-async def answer(database, clock, occ, person, value, plus_one=None, by=None):
-    async with database.transaction() as session:
-        row = await session.get(Person, person.id)
-        return await rsvp.respond(
-            session,
-            occurrence_id=occ.id,
-            person=row,
-            answer=value,
-            plus_one=plus_one,
-            now=clock.now(),
-            by=by,
-        )
-
-
-async def test_yes_takes_a_seat_and_counts_show(database, clock):
-    _, occ = await setup(database, clock)
+async def test_yes_takes_a_seat_and_counts_show(database: Database, clock: FrozenClock) -> None:
+    _, occ = await factories.first_session(database, clock.now(), capacity=3)
     ana = await factories.person(database, clock.now(), 10, "Ana")
-    out = await answer(database, clock, occ, ana, "yes")
+    out = await factories.answer(database, clock.now(), occ, ana, Answer.YES)
     assert (out.answer, out.waitlisted, out.position) == ("yes", False, None)
     assert (out.seats.taken, out.seats.capacity) == (1, 3)
 
 
-async def test_plus_one_takes_a_second_seat(database, clock):
-    _, occ = await setup(database, clock)
+async def test_plus_one_takes_a_second_seat(database: Database, clock: FrozenClock) -> None:
+    _, occ = await factories.first_session(database, clock.now(), capacity=3)
     ana = await factories.person(database, clock.now(), 10, "Ana")
-    out = await answer(database, clock, occ, ana, "yes", plus_one=True)
+    out = await factories.answer(database, clock.now(), occ, ana, Answer.YES, plus_one=True)
     assert out.seats.taken == 2
 
 
-async def test_full_session_puts_yes_on_the_waitlist_in_order(database, clock):
-    _, occ = await setup(database, clock, capacity=2)
+async def test_full_session_puts_yes_on_the_waitlist_in_order(
+    database: Database, clock: FrozenClock
+) -> None:
+    _, occ = await factories.first_session(database, clock.now(), capacity=2)
     people = [await factories.person(database, clock.now(), 10 + i, f"P{i}") for i in range(4)]
-    outs = []
+    outs: list[rsvp.Outcome] = []
     for p in people:
-        outs.append(await answer(database, clock, occ, p, "yes"))
+        outs.append(await factories.answer(database, clock.now(), occ, p, Answer.YES))
         clock.advance(seconds=1)
     assert [o.position for o in outs] == [None, None, 1, 2]
     assert outs[-1].seats.waiting == 2
 
 
-async def test_freed_seat_goes_to_the_first_in_line(database, clock):
-    _, occ = await setup(database, clock, capacity=1)
+async def test_freed_seat_goes_to_the_first_in_line(
+    database: Database, clock: FrozenClock
+) -> None:
+    _, occ = await factories.first_session(database, clock.now(), capacity=1)
     a, b, c = [
         await factories.person(database, clock.now(), 20 + i, n) for i, n in enumerate("ABC")
     ]
-    await answer(database, clock, occ, a, "yes")
+    await factories.answer(database, clock.now(), occ, a, Answer.YES)
     clock.advance(seconds=1)
-    await answer(database, clock, occ, b, "yes")
+    await factories.answer(database, clock.now(), occ, b, Answer.YES)
     clock.advance(seconds=1)
-    await answer(database, clock, occ, c, "yes")
-    out = await answer(database, clock, occ, a, "no")
+    await factories.answer(database, clock.now(), occ, c, Answer.YES)
+    out = await factories.answer(database, clock.now(), occ, a, Answer.NO)
     assert [(m.person_id, m.promoted) for m in out.moved] == [(b.id, True)]
     assert out.seats.waiting == 1
 
 
-async def test_line_is_strict_a_pair_is_not_overtaken(database, clock):
-    _, occ = await setup(database, clock, capacity=2)
+async def test_line_is_strict_a_pair_is_not_overtaken(
+    database: Database, clock: FrozenClock
+) -> None:
+    _, occ = await factories.first_session(database, clock.now(), capacity=2)
     a, b, c = [
         await factories.person(database, clock.now(), 30 + i, n) for i, n in enumerate("ABC")
     ]
-    await answer(database, clock, occ, a, "yes", plus_one=True)  # 2 seats: full
+    # A comes with someone: both seats are taken.
+    await factories.answer(database, clock.now(), occ, a, Answer.YES, plus_one=True)
     clock.advance(seconds=1)
-    await answer(database, clock, occ, b, "yes", plus_one=True)  # waits, needs 2
+    # B would come with someone too, and waits for two seats.
+    await factories.answer(database, clock.now(), occ, b, Answer.YES, plus_one=True)
     clock.advance(seconds=1)
-    await answer(database, clock, occ, c, "yes")  # waits behind B
-    out = await answer(database, clock, occ, a, "yes", plus_one=False)  # 1 seat frees
+    await factories.answer(database, clock.now(), occ, c, Answer.YES)  # waits behind B
+    # A comes alone after all: one seat frees.
+    out = await factories.answer(database, clock.now(), occ, a, Answer.YES, plus_one=False)
     assert out.moved == []  # B needs two: nobody jumps the line
-    out = await answer(database, clock, occ, a, "no")
+    out = await factories.answer(database, clock.now(), occ, a, Answer.NO)
     assert [m.person_id for m in out.moved if m.promoted] == [b.id]
 
 
-async def test_plus_one_refused_when_full(database, clock):
-    _, occ = await setup(database, clock, capacity=1)
+async def test_plus_one_refused_when_full(database: Database, clock: FrozenClock) -> None:
+    _, occ = await factories.first_session(database, clock.now(), capacity=1)
     a = await factories.person(database, clock.now(), 40, "A")
-    await answer(database, clock, occ, a, "yes")
+    await factories.answer(database, clock.now(), occ, a, Answer.YES)
     with pytest.raises(rsvp.NoSeatForPlusOne):
-        await answer(database, clock, occ, a, "yes", plus_one=True)
+        await factories.answer(database, clock.now(), occ, a, Answer.YES, plus_one=True)
 
 
-async def test_answer_can_change_until_the_start_not_after(database, clock):
-    _, occ = await setup(database, clock)
+async def test_answer_can_change_until_the_start_not_after(
+    database: Database, clock: FrozenClock
+) -> None:
+    _, occ = await factories.first_session(database, clock.now(), capacity=3)
     a = await factories.person(database, clock.now(), 50, "A")
-    await answer(database, clock, occ, a, "maybe")
-    out = await answer(database, clock, occ, a, "no")
+    await factories.answer(database, clock.now(), occ, a, Answer.MAYBE)
+    out = await factories.answer(database, clock.now(), occ, a, Answer.NO)
     assert out.answer == "no" and out.changed
     clock.set(occ.starts_at)
     with pytest.raises(rsvp.SessionClosed) as closed:
-        await answer(database, clock, occ, a, "yes")
+        await factories.answer(database, clock.now(), occ, a, Answer.YES)
     assert closed.value.why is rsvp.Closed.STARTED
 
 
-async def test_cancelled_and_unknown_sessions_refuse_answers(database, clock):
-    boss, occ = await setup(database, clock)
+async def test_cancelled_and_unknown_sessions_refuse_answers(
+    database: Database, clock: FrozenClock
+) -> None:
+    claire, occ = await factories.first_session(database, clock.now(), capacity=3)
     a = await factories.person(database, clock.now(), 60, "A")
     async with database.transaction() as session:
         await calendar.cancel_occurrence(
-            session, occurrence_id=occ.id, reason="Salle fermée", by=boss, now=clock.now()
+            session,
+            occurrence_id=occ.id,
+            reason="Salle fermée",
+            by=claire,
+            now=clock.now(),
+            translator=Translator(),
+            tz=factories.TZ,
+            group_language="fr",
         )
     with pytest.raises(rsvp.SessionClosed) as closed:
-        await answer(database, clock, occ, a, "yes")
+        await factories.answer(database, clock.now(), occ, a, Answer.YES)
     assert closed.value.why is rsvp.Closed.CANCELLED
 
-    class Ghost:
-        id = 999_999
-
+    unknown = Occurrence(id=999_999)
     with pytest.raises(rsvp.SessionClosed):
-        await answer(database, clock, Ghost, a, "yes")
+        await factories.answer(database, clock.now(), unknown, a, Answer.YES)
 
 
-async def test_lowering_capacity_moves_the_latest_yes_back_to_the_line(database, clock):
-    _, occ = await setup(database, clock, capacity=3)
-    ppl = [await factories.person(database, clock.now(), 70 + i, f"P{i}") for i in range(4)]
-    for p in ppl:
-        await answer(database, clock, occ, p, "yes")
+async def test_lowering_capacity_moves_the_latest_yes_back_to_the_line(
+    database: Database, clock: FrozenClock
+) -> None:
+    _, occ = await factories.first_session(database, clock.now(), capacity=3)
+    people = [await factories.person(database, clock.now(), 70 + i, f"P{i}") for i in range(4)]
+    for p in people:
+        await factories.answer(database, clock.now(), occ, p, Answer.YES)
         clock.advance(seconds=1)
     async with database.transaction() as session:
         seats, moved = await rsvp.set_capacity(session, occurrence_id=occ.id, capacity=1)
     assert (seats.taken, seats.waiting) == (1, 3)
     assert [(m.person_id, m.promoted, m.position) for m in moved] == [
-        (ppl[2].id, False, 2),
-        (ppl[1].id, False, 1),
+        (people[2].id, False, 2),
+        (people[1].id, False, 1),
     ]
     async with database.transaction() as session:
         seats, moved = await rsvp.set_capacity(session, occurrence_id=occ.id, capacity=3)
-    assert [m.person_id for m in moved] == [ppl[1].id, ppl[2].id]
+    assert [m.person_id for m in moved] == [people[1].id, people[2].id]
     assert seats.taken == 3
 
 
-async def test_concurrent_taps_never_overbook(database, clock):
-    _, occ = await setup(database, clock, capacity=5)
-    ppl = [await factories.person(database, clock.now(), 100 + i, f"P{i}") for i in range(20)]
-    outs = await asyncio.gather(*(answer(database, clock, occ, p, "yes") for p in ppl))
+async def test_concurrent_taps_never_overbook(database: Database, clock: FrozenClock) -> None:
+    _, occ = await factories.first_session(database, clock.now(), capacity=5)
+    people = [await factories.person(database, clock.now(), 100 + i, f"P{i}") for i in range(20)]
+    outs = await asyncio.gather(
+        *(factories.answer(database, clock.now(), occ, p, Answer.YES) for p in people)
+    )
     seated = [o for o in outs if not o.waitlisted]
     assert len(seated) == 5
-    assert sorted(o.position for o in outs if o.waitlisted) == list(range(1, 16))
+    assert sorted(o.position for o in outs if o.position is not None) == list(range(1, 16))
     async with database.transaction() as session:
         row = await calendar.get_occurrence(session, occ.id)
         assert row is not None
         assert (await rsvp.seats(session, row)).taken == 5
 
 
-async def test_facilitator_answers_on_behalf_and_names_show_for_them(database, clock):
-    boss, occ = await setup(database, clock)
+async def test_facilitator_answers_on_behalf_and_names_show_for_them(
+    database: Database, clock: FrozenClock
+) -> None:
+    claire, occ = await factories.first_session(database, clock.now(), capacity=3)
     a = await factories.person(database, clock.now(), 80, "Awa")
-    await answer(database, clock, occ, a, "yes", plus_one=True, by=boss)
+    await factories.answer(database, clock.now(), occ, a, Answer.YES, plus_one=True, by=claire)
     async with database.transaction() as session:
         listed = await rsvp.attendees(session, occ.id)
     assert [(x.name, x.answer, x.plus_one, x.on_behalf) for x in listed] == [
@@ -170,10 +177,10 @@ async def test_facilitator_answers_on_behalf_and_names_show_for_them(database, c
     ]
 
 
-async def test_attendance_presence_and_walk_ins(database, clock):
-    _, occ = await setup(database, clock)
+async def test_attendance_presence_and_walk_ins(database: Database, clock: FrozenClock) -> None:
+    _, occ = await factories.first_session(database, clock.now(), capacity=3)
     a, b = [await factories.person(database, clock.now(), 90 + i, n) for i, n in enumerate("AB")]
-    await answer(database, clock, occ, a, "yes")
+    await factories.answer(database, clock.now(), occ, a, Answer.YES)
     clock.set(occ.starts_at + timedelta(hours=3))
     async with database.transaction() as session:
         assert await rsvp.mark_present(
@@ -193,8 +200,10 @@ async def test_attendance_presence_and_walk_ins(database, clock):
     assert (figures.present, figures.walk_ins, figures.total, figures.yes_and_came) == (2, 2, 4, 1)
 
 
-async def test_attendance_cannot_be_taken_before_the_session(database, clock):
-    _, occ = await setup(database, clock)
+async def test_attendance_cannot_be_taken_before_the_session(
+    database: Database, clock: FrozenClock
+) -> None:
+    _, occ = await factories.first_session(database, clock.now(), capacity=3)
     a = await factories.person(database, clock.now(), 95, "A")
     with pytest.raises(rsvp.SessionClosed):
         async with database.transaction() as session:

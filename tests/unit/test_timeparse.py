@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,7 +14,7 @@ from bot.services.timeparse import (
     parse_time,
 )
 
-PARIS = "Europe/Paris"
+PARIS = ZoneInfo("Europe/Paris")
 # Tuesday 24 November 2026, 10:00 in Dijon (UTC+1).
 TODAY = date(2026, 11, 24)
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -160,7 +161,7 @@ def test_parse_time_rejects(text: str) -> None:
     ],
 )
 def test_parse_date_accepts(text: str, expected: date) -> None:
-    assert parse_date(text, today=TODAY) == expected
+    assert parse_date(text, today=TODAY, lang="fr") == expected
     assert parse_date(text, today=TODAY, lang="en") == expected
 
 
@@ -184,7 +185,7 @@ def test_parse_date_accepts(text: str, expected: date) -> None:
     ],
 )
 def test_parse_date_relative_to_today(text: str, today: date, expected: date) -> None:
-    assert parse_date(text, today=today) == expected
+    assert parse_date(text, today=today, lang="fr") == expected
 
 
 @pytest.mark.parametrize(
@@ -218,12 +219,12 @@ def test_parse_date_relative_to_today(text: str, today: date, expected: date) ->
     ],
 )
 def test_parse_date_rejects(text: str) -> None:
-    assert parse_date(text, today=TODAY) is None
+    assert parse_date(text, today=TODAY, lang="fr") is None
 
 
 def test_parse_date_on_the_named_weekday_is_next_week() -> None:
     tuesday = date(2026, 12, 1)
-    assert parse_date("mardi", today=tuesday) == date(2026, 12, 8)
+    assert parse_date("mardi", today=tuesday, lang="fr") == date(2026, 12, 8)
     assert parse_date("tuesday", today=tuesday, lang="en") == date(2026, 12, 8)
 
 
@@ -267,7 +268,7 @@ def test_parse_date_on_the_named_weekday_is_next_week() -> None:
     ],
 )
 def test_parse_datetime_accepts(text: str, expected: datetime) -> None:
-    result = parse_datetime(text, now=NOW, tz=PARIS)
+    result = parse_datetime(text, now=NOW, tz=PARIS, lang="fr")
     assert result == expected
     assert result is not None and result.utcoffset() is not None
 
@@ -289,22 +290,23 @@ def test_parse_datetime_accepts(text: str, expected: datetime) -> None:
     ],
 )
 def test_parse_datetime_rejects(text: str) -> None:
-    assert parse_datetime(text, now=NOW, tz=PARIS) is None
+    assert parse_datetime(text, now=NOW, tz=PARIS, lang="fr") is None
 
 
 def test_parse_datetime_reads_today_in_local_time() -> None:
     # 23:30 UTC on 24 November is already 25 November in Dijon.
     late = datetime(2026, 11, 24, 23, 30, tzinfo=UTC)
-    assert parse_datetime("demain 10h", now=late, tz=PARIS) == utc(2026, 11, 26, 9)
+    assert parse_datetime("demain 10h", now=late, tz=PARIS, lang="fr") == utc(2026, 11, 26, 9)
 
 
 def test_parse_datetime_uses_the_given_time_zone() -> None:
-    assert parse_datetime("3/12 14h", now=NOW, tz="America/New_York") == utc(2026, 12, 3, 19)
+    new_york = ZoneInfo("America/New_York")
+    assert parse_datetime("3/12 14h", now=NOW, tz=new_york, lang="fr") == utc(2026, 12, 3, 19)
 
 
 def test_parse_datetime_needs_an_aware_now() -> None:
     with pytest.raises(ValueError):
-        parse_datetime("demain 14h", now=datetime(2026, 11, 24, 9), tz=PARIS)
+        parse_datetime("demain 14h", now=datetime(2026, 11, 24, 9), tz=PARIS, lang="fr")
 
 
 # --- parse_duration_minutes -------------------------------------------------------------
