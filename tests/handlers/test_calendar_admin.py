@@ -4,28 +4,52 @@ comes, answering for someone, cancelling, moving, attendance, and what people ar
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
-from bot.models import Occurrence, OccurrenceStatus, OutboxMessage, Rsvp, Series
+from bot.clock import FrozenClock
+from bot.context import MiroirApp
+from bot.db import Database
+from bot.models import Answer, Base, Occurrence, OccurrenceStatus, OutboxMessage, Rsvp, Series
 from bot.services import calendar, people, rsvp
 from tests.factories import TZ as PARIS
-from tests.utils import FACILITATOR_ID, count, deliver, onboard
+from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
+from tests.utils import (
+    FACILITATOR_ID,
+    count,
+    current,
+    deliver,
+    last_text,
+    onboard,
+    text_of,
+    toast,
+)
+
+Model = TypeVar("Model", bound=Base)
 
 
-async def rows(database, model, *where, order=None) -> list:
+async def rows(database: Database, model: type[Model], *where: ColumnElement[bool]) -> list[Model]:
+    """The rows of `model` that match every condition."""
     async with database.transaction() as session:
-        query = select(model).where(*where)
-        if order is not None:
-            query = query.order_by(order)
-        return list(await session.scalars(query))
+        return list(await session.scalars(select(model).where(*where)))
 
 
-async def sessions(database) -> list[Occurrence]:
-    return await rows(database, Occurrence, order=Occurrence.starts_at)
+async def sessions(database: Database) -> list[Occurrence]:
+    """Every session in the database, soonest first."""
+    async with database.transaction() as session:
+        return list(await session.scalars(select(Occurrence).order_by(Occurrence.starts_at)))
 
 
-async def answer(database, clock, telegram_id, occurrence_id, value, *, plus_one=None):
+async def answer(
+    database: Database,
+    clock: FrozenClock,
+    telegram_id: int,
+    occurrence_id: int,
+    value: Answer,
+    *,
+    plus_one: bool | None = None,
+) -> rsvp.Outcome:
     """A participant's own answer, through the service (the participants' list is
     another module's work); each answer a second after the previous, so the line is
     in the order of the calls."""
@@ -43,7 +67,14 @@ async def answer(database, clock, telegram_id, occurrence_id, value, *, plus_one
         )
 
 
-async def one_off(database, clock, *, title="Atelier", hours=1, capacity=20) -> Occurrence:
+async def one_off(
+    database: Database,
+    clock: FrozenClock,
+    *,
+    title: str = "Atelier",
+    hours: int = 1,
+    capacity: int = 20,
+) -> Occurrence:
     """A session created straight in the database, `hours` from now."""
     async with database.transaction() as session:
         boss = await people.get_by_telegram_id(session, FACILITATOR_ID)
@@ -61,7 +92,7 @@ async def one_off(database, clock, *, title="Atelier", hours=1, capacity=20) -> 
         )
 
 
-def message_with(user, *parts):
+def message_with(user: FakeUser, *parts: str) -> StoredMessage:
     """The newest visible bot message whose text holds every part."""
     for message in reversed(user.visible):
         if message.text and all(part in message.text for part in parts):
@@ -69,12 +100,14 @@ def message_with(user, *parts):
     raise AssertionError(f"no message with {parts}: {user.texts[-5:]}")
 
 
-def button_starting(user, message, prefix: str) -> str:
+def button_starting(user: FakeUser, message: StoredMessage, prefix: str) -> str:
     labels = [label for row in user.inline_buttons(message) for label in row]
     return next(label for label in labels if label.startswith(prefix))
 
 
-async def new_series(boss, *, title="Danse", capacity="20", first="mardi 1 décembre"):
+async def new_series(
+    boss: FakeUser, *, title: str = "Danse", capacity: str = "20", first: str = "mardi 1 décembre"
+) -> list[StoredMessage]:
     """The wizard with buttons only: Tuesdays 14:00, 1 h 30, from 1 December, no end."""
     await boss.tap("🗓️ Calendrier")
     await boss.tap("➕ Nouvelle série")
@@ -92,7 +125,7 @@ async def new_series(boss, *, title="Danse", capacity="20", first="mardi 1 déce
     return await boss.tap("✅ Créer")
 
 
-async def upcoming(boss):
+async def upcoming(boss: FakeUser) -> list[StoredMessage]:
     await boss.tap("🗓️ Calendrier")
     return await boss.tap("📋 Prochaines séances")
 
@@ -100,10 +133,12 @@ async def upcoming(boss):
 # --- creating ----------------------------------------------------------------------
 
 
-async def test_series_wizard_with_buttons_and_typing(app, fake, database):
+async def test_series_wizard_with_buttons_and_typing(
+    app: MiroirApp, fake: FakeTelegram, database: Database
+) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire")
     replies = await boss.tap("🗓️ Calendrier")
-    assert "pas encore d'atelier" in replies[-1].text
+    assert "pas encore d'atelier" in text_of(replies[-1])
     replies = await boss.tap("➕ Nouvelle série")
     assert boss.inline_buttons(replies[-1])[0] == ["Art-thérapie", "Danse"]
     assert ["❌ Annuler"] in boss.inline_buttons(replies[-1])
@@ -111,18 +146,18 @@ async def test_series_wizard_with_buttons_and_typing(app, fake, database):
     assert boss.inline_buttons()[0] == ["Lundi", "Mardi"]
     await boss.tap("Mardi")
     replies = await boss.send("vers le goûter")
-    assert "Je n'ai pas compris cette heure" in replies[-1].text
-    assert "Exemples : 14h, 14:30, 2pm" in replies[-1].text
+    assert "Je n'ai pas compris cette heure" in text_of(replies[-1])
+    assert "Exemples : 14h, 14:30, 2pm" in text_of(replies[-1])
     replies = await boss.send("14h")
-    assert "Combien de temps" in replies[-1].text
+    assert "Combien de temps" in text_of(replies[-1])
     await boss.tap("1 h 30")
     await boss.tap("Chaque semaine")
     await boss.send("Maison de quartier, 4 rue du Tire-Pesseau")
     replies = await boss.send("le plan est affiché à l'accueil")
-    assert "Ce n'est pas un lien" in replies[-1].text
+    assert "Ce n'est pas un lien" in text_of(replies[-1])
     await boss.send("https://maps.example.org/mq")
     replies = await boss.send("beaucoup")
-    assert "entre 1 et 500" in replies[-1].text
+    assert "entre 1 et 500" in text_of(replies[-1])
     await boss.tap("15")
     await boss.send("Tenue confortable.")
     # Today is a Tuesday; 14:00 is still ahead, so today is offered first.
@@ -132,12 +167,12 @@ async def test_series_wizard_with_buttons_and_typing(app, fake, database):
         ["mardi 8 décembre"],
     ]
     replies = await boss.send("3/12")
-    assert "n'est pas un mardi" in replies[-1].text
+    assert "n'est pas un mardi" in text_of(replies[-1])
     await boss.tap("mardi 1 décembre")
     replies = await boss.send("30/11")
-    assert "⚠️ La fin (lundi 30 novembre) est avant la première séance" in replies[-1].text
+    assert "⚠️ La fin (lundi 30 novembre) est avant la première séance" in text_of(replies[-1])
     replies = await boss.send("30/6/2027")
-    summary = replies[-1].text
+    summary = text_of(replies[-1])
     assert "🎨 Danse" in summary
     assert "🔁 Chaque mardi à 14:00 (1 h 30)" in summary
     assert "📍 Maison de quartier, 4 rue du Tire-Pesseau" in summary
@@ -158,7 +193,7 @@ async def test_series_wizard_with_buttons_and_typing(app, fake, database):
 
     # The facilitator's list shows them, with the seats.
     replies = await boss.tap("📋 Prochaines séances")
-    first = replies[1].text
+    first = text_of(replies[1])
     assert "📅 mardi 1 décembre à 14:00 (1 h 30)" in first
     assert "👥 0 / 15 inscrits" in first
     assert boss.inline_buttons(replies[1]) == [
@@ -167,7 +202,9 @@ async def test_series_wizard_with_buttons_and_typing(app, fake, database):
     ]
 
 
-async def test_every_other_week_typed_in_english_style(app, fake, database):
+async def test_every_other_week_typed_in_english_style(
+    app: MiroirApp, fake: FakeTelegram, database: Database
+) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire")
     await boss.tap("🗓️ Calendrier")
     await boss.tap("➕ Nouvelle série")
@@ -175,20 +212,20 @@ async def test_every_other_week_typed_in_english_style(app, fake, database):
     await boss.tap("Jeudi")
     await boss.send("2pm")
     replies = await boss.send("longtemps")
-    assert "Je n'ai pas compris cette durée" in replies[-1].text
+    assert "Je n'ai pas compris cette durée" in text_of(replies[-1])
     await boss.send("2h")
     replies = await boss.send("tous les jeudis")
-    assert "Touchez un des boutons" in replies[-1].text
+    assert "Touchez un des boutons" in text_of(replies[-1])
     await boss.tap("Une semaine sur deux")
     await boss.send("MJC Bourroches")
     await boss.tap("⏭️ Passer")
     await boss.send("12")
     await boss.tap("⏭️ Passer")
     replies = await boss.send("n'importe quand")
-    assert "Je n'ai pas compris cette date" in replies[-1].text
+    assert "Je n'ai pas compris cette date" in text_of(replies[-1])
     await boss.send("jeudi 3 décembre")
     replies = await boss.tap("♾️ Sans fin")
-    assert "🔁 Un jeudi sur deux à 14:00 (2 h)" in replies[-1].text
+    assert "🔁 Un jeudi sur deux à 14:00 (2 h)" in text_of(replies[-1])
     await boss.tap("✅ Créer")
     created = await sessions(database)
     assert [o.starts_at.date().isoformat() for o in created[:3]] == [
@@ -199,21 +236,21 @@ async def test_every_other_week_typed_in_english_style(app, fake, database):
     assert created[0].capacity == 12
 
 
-async def test_one_off_session(app, fake, database):
+async def test_one_off_session(app: MiroirApp, fake: FakeTelegram, database: Database) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire")
     await boss.tap("🗓️ Calendrier")
     await boss.tap("➕ Séance unique")
     await boss.tap("Théâtre")
     replies = await boss.send("bientôt")
-    assert "Je n'ai pas compris le jour et l'heure" in replies[-1].text
-    assert "Exemples : mardi 14h, 3/12 18:00" in replies[-1].text
+    assert "Je n'ai pas compris le jour et l'heure" in text_of(replies[-1])
+    assert "Exemples : mardi 14h, 3/12 18:00" in text_of(replies[-1])
     replies = await boss.send("24/11 8h")
-    assert "c'est déjà passé" in replies[-1].text
+    assert "c'est déjà passé" in text_of(replies[-1])
     await boss.send("jeudi 18h")
     await boss.tap("2 h")
     await boss.send("Théâtre des Feuillants")
     replies = await boss.tap("10")
-    assert "📅 jeudi 26 novembre à 18:00 (2 h)" in replies[-1].text
+    assert "📅 jeudi 26 novembre à 18:00 (2 h)" in text_of(replies[-1])
     replies = await boss.tap("✅ Créer")
     assert any(
         "La séance est créée : jeudi 26 novembre à 18:00" in (m.text or "") for m in replies
@@ -223,20 +260,22 @@ async def test_one_off_session(app, fake, database):
     assert (created.title, created.capacity) == ("Théâtre", 10)
 
 
-async def test_cancel_button_and_command_leave_the_wizard(app, fake, database):
+async def test_cancel_button_and_command_leave_the_wizard(
+    app: MiroirApp, fake: FakeTelegram, database: Database
+) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire")
     await boss.tap("🗓️ Calendrier")
     await boss.tap("➕ Nouvelle série")
     await boss.tap("Danse")
     replies = await boss.tap("❌ Annuler")
-    assert "C'est annulé" in replies[-1].text
+    assert "C'est annulé" in text_of(replies[-1])
     await boss.send("/calendar")
     await boss.tap("➕ Séance unique")
     await boss.send("Yoga")
     replies = await boss.send("/annuler")
-    assert "C'est annulé" in replies[-1].text
+    assert "C'est annulé" in text_of(replies[-1])
     replies = await boss.send("mardi 14h")
-    assert "Je n'ai pas compris" in replies[-1].text  # no longer part of a wizard
+    assert "Je n'ai pas compris" in text_of(replies[-1])  # no longer part of a wizard
     assert await count(database, Series) == 0
     assert await count(database, Occurrence) == 0
 
@@ -244,54 +283,57 @@ async def test_cancel_button_and_command_leave_the_wizard(app, fake, database):
 # --- changing a series -------------------------------------------------------------
 
 
-async def test_time_change_tells_people_who_said_yes(app, fake, database, clock):
+async def test_time_change_tells_people_who_said_yes(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire")
     yes, no = await onboard(fake, 101, "Nadia"), await onboard(fake, 102, "Karim")
     await new_series(boss)
     first = (await sessions(database))[0]
-    await answer(database, clock, 101, first.id, "yes")
-    await answer(database, clock, 102, first.id, "no")
+    await answer(database, clock, 101, first.id, Answer.YES)
+    await answer(database, clock, 102, first.id, Answer.NO)
 
     await boss.tap("🗓️ Calendrier")
     await boss.tap("🔁 Danse · mardi 14:00")
     await boss.tap("✏️ Heure")
     replies = await boss.send("2pm")
-    assert "C'est déjà comme ça" in replies[0].text
+    assert "C'est déjà comme ça" in text_of(replies[0])
     await boss.tap("✏️ Heure")
     replies = await boss.tap("18:00")
     done = message_with(boss, "✅ C'est changé")
-    assert "séance(s) changent d'heure : 1 personne(s) prévenue(s)" in done.text
-    assert "🔁 Chaque mardi à 18:00 (1 h 30)" in replies[-1].text  # the series again
+    assert "séance(s) changent d'heure : 1 personne(s) prévenue(s)" in text_of(done)
+    assert "🔁 Chaque mardi à 18:00 (1 h 30)" in text_of(replies[-1])  # the series again
 
     await deliver(app)
-    assert "📆 DÉPLACÉ" in yes.last.text
-    assert "mardi 1 décembre à 18:00" in yes.last.text
+    assert "📆 DÉPLACÉ" in last_text(yes)
+    assert "mardi 1 décembre à 18:00" in last_text(yes)
     assert not any("DÉPLACÉ" in (t or "") for t in no.texts)
     moved = await sessions(database)
     assert all(o.starts_at.hour == 17 for o in moved)  # 18:00 in Dijon
 
 
-async def test_fewer_seats_puts_the_latest_back_in_line_and_tells_them(app, fake, database, clock):
+async def test_fewer_seats_puts_the_latest_back_in_line_and_tells_them(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire")
     members = [await onboard(fake, i, f"P{i}") for i in (101, 102, 103)]
     await new_series(boss)
     first = (await sessions(database))[0]
     for member in members:
-        await answer(database, clock, member.id, first.id, "yes")
+        await answer(database, clock, member.id, first.id, Answer.YES)
 
     await boss.tap("🗓️ Calendrier")
     await boss.tap("🔁 Danse · mardi 14:00")
     await boss.tap("✏️ Places")
     replies = await boss.send("0")
-    assert "entre 1 et 500" in replies[-1].text
+    assert "entre 1 et 500" in text_of(replies[-1])
     await boss.send("2")
-    assert (
-        "1 inscription(s) passent sur la liste d'attente"
-        in message_with(boss, "C'est changé").text
+    assert "1 inscription(s) passent sur la liste d'attente" in text_of(
+        message_with(boss, "C'est changé")
     )
 
     await deliver(app)
-    assert "liste d'attente, n°1" in members[2].last.text
+    assert "liste d'attente, n°1" in last_text(members[2])
     assert not any("liste d'attente" in (t or "") for t in members[0].texts)
     (line,) = await rows(database, Rsvp, Rsvp.waitlisted.is_(True))
     assert line.occurrence_id == first.id
@@ -301,51 +343,55 @@ async def test_fewer_seats_puts_the_latest_back_in_line_and_tells_them(app, fake
     await boss.tap("✏️ Places")
     await boss.tap("10")
     await deliver(app)
-    assert "Une place s'est libérée" in members[2].last.text
+    assert "Une place s'est libérée" in last_text(members[2])
 
 
-async def test_stopping_a_series_cancels_what_is_to_come(app, fake, database, clock):
+async def test_stopping_a_series_cancels_what_is_to_come(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire")
     yes = await onboard(fake, 101, "Nadia")
     await new_series(boss)
     first = (await sessions(database))[0]
-    await answer(database, clock, 101, first.id, "yes")
+    await answer(database, clock, 101, first.id, Answer.YES)
     await boss.tap("🗓️ Calendrier")
     await boss.tap("🔁 Danse · mardi 14:00")
     replies = await boss.tap("⏹️ Arrêter la série")
-    assert "séance(s) à venir seront annulées" in replies[-1].text
+    assert "séance(s) à venir seront annulées" in text_of(replies[-1])
     await boss.tap("⬅️ Non, retour")
     assert await count(database, Occurrence) == len(
         await rows(database, Occurrence, Occurrence.status == OccurrenceStatus.SCHEDULED)
     )
     await boss.tap("⏹️ Arrêter la série")
     replies = await boss.tap("✅ Oui, arrêter la série")
-    assert "est arrêtée" in replies[-2].text
+    assert "est arrêtée" in text_of(replies[-2])
     assert ["🔁 Danse · mardi 14:00"] not in boss.inline_buttons(replies[-1])
     left = await rows(database, Occurrence, Occurrence.status == OccurrenceStatus.SCHEDULED)
     assert left == []
     await deliver(app)
-    assert "🚫 ANNULÉ" in yes.last.text
+    assert "🚫 ANNULÉ" in last_text(yes)
 
 
 # --- upcoming sessions: who comes, answering for someone ---------------------------
 
 
-async def test_who_comes_and_answering_on_behalf(app, fake, database, clock):
+async def test_who_comes_and_answering_on_behalf(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire")
     names = ["Zoé", "Émilie", "Bruno", "Alice", "Damien", "Farid"]
     names += ["Gaëlle", "Hugo", "Inès", "Jules", "Karim"]
     users = {name: await onboard(fake, 200 + i, name) for i, name in enumerate(names)}
     session = await one_off(database, clock, title="Argile", hours=30, capacity=3)
-    await answer(database, clock, users["Zoé"].id, session.id, "yes", plus_one=True)
-    await answer(database, clock, users["Bruno"].id, session.id, "yes")
-    await answer(database, clock, users["Alice"].id, session.id, "yes")  # full: waits
-    await answer(database, clock, users["Émilie"].id, session.id, "maybe")
-    await answer(database, clock, users["Hugo"].id, session.id, "no")
+    await answer(database, clock, users["Zoé"].id, session.id, Answer.YES, plus_one=True)
+    await answer(database, clock, users["Bruno"].id, session.id, Answer.YES)
+    await answer(database, clock, users["Alice"].id, session.id, Answer.YES)  # full: waits
+    await answer(database, clock, users["Émilie"].id, session.id, Answer.MAYBE)
+    await answer(database, clock, users["Hugo"].id, session.id, Answer.NO)
 
     await upcoming(boss)
     replies = await boss.tap("👥 Qui vient ?")
-    text = replies[-1].text
+    text = text_of(replies[-1])
     assert "✅ Inscrits (3 / 3) :\n• Zoé +1\n• Bruno" in text
     assert "🕐 Liste d'attente :\n1. Alice" in text
     assert "🤔 Peut-être :\n• Émilie" in text
@@ -354,7 +400,7 @@ async def test_who_comes_and_answering_on_behalf(app, fake, database, clock):
 
     # Paged names, sorted without regard to accents; the facilitator is a person too.
     await boss.tap("✍️ Répondre pour quelqu'un")
-    assert "page 1/2" in boss.chat.find(who.message_id).text
+    assert "page 1/2" in text_of(current(boss, who))
     assert boss.inline_buttons(who)[:2] == [["Alice", "Bruno"], ["Claire", "Damien"]]
     assert boss.inline_buttons(who)[2] == ["Émilie", "Farid"]
     assert ["▶️"] in boss.inline_buttons(who)
@@ -362,11 +408,11 @@ async def test_who_comes_and_answering_on_behalf(app, fake, database, clock):
     assert boss.inline_buttons(who)[:2] == [["Karim", "Zoé"], ["◀️"]]
     await boss.tap("◀️")
     await boss.tap("Inès")
-    assert "Inès vient ?" in boss.chat.find(who.message_id).text
-    assert "Pas encore de réponse" in boss.chat.find(who.message_id).text
+    assert "Inès vient ?" in text_of(current(boss, who))
+    assert "Pas encore de réponse" in text_of(current(boss, who))
     await boss.tap("✅ Je viens")
-    assert "Inès est n°2 sur la liste d'attente" in boss.callback_answers[-1]["text"]
-    assert "2. Inès ✍️" in boss.chat.find(who.message_id).text
+    assert "Inès est n°2 sur la liste d'attente" in toast(boss)
+    assert "2. Inès ✍️" in text_of(current(boss, who))
 
     before = {name: len(user.texts) for name, user in users.items()}
     # Zoé cannot come after all: her two seats go to the first in line.
@@ -374,13 +420,13 @@ async def test_who_comes_and_answering_on_behalf(app, fake, database, clock):
     await boss.tap("▶️")
     await boss.tap("Zoé")
     await boss.tap("❌ Je ne viens pas")
-    text = boss.chat.find(who.message_id).text
+    text = text_of(current(boss, who))
     assert "✅ Inscrits (3 / 3) :\n• Bruno\n• Alice\n• Inès ✍️" in text
     assert "Liste d'attente" not in text
     assert "❌ Ne viennent pas : 2" in text
     await deliver(app)
-    assert "Une place s'est libérée" in users["Alice"].last.text
-    assert "Une place s'est libérée" in users["Inès"].last.text
+    assert "Une place s'est libérée" in last_text(users["Alice"])
+    assert "Une place s'est libérée" in last_text(users["Inès"])
     # Zoé is not messaged about what the facilitator noted for her.
     assert len(users["Zoé"].texts) == before["Zoé"]
 
@@ -388,28 +434,30 @@ async def test_who_comes_and_answering_on_behalf(app, fake, database, clock):
 # --- cancel, move ------------------------------------------------------------------
 
 
-async def test_cancel_with_a_reason_tells_yes_and_maybe_only(app, fake, database, clock):
+async def test_cancel_with_a_reason_tells_yes_and_maybe_only(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire")
     yes, maybe, no = [await onboard(fake, i, f"P{i}") for i in (101, 102, 103)]
     await new_series(boss)
     first, second = (await sessions(database))[:2]
-    await answer(database, clock, 101, first.id, "yes")
-    await answer(database, clock, 102, first.id, "maybe")
-    await answer(database, clock, 103, first.id, "no")
+    await answer(database, clock, 101, first.id, Answer.YES)
+    await answer(database, clock, 102, first.id, Answer.MAYBE)
+    await answer(database, clock, 103, first.id, Answer.NO)
 
     await upcoming(boss)
     card = message_with(boss, "mardi 1 décembre")
     replies = await boss.tap_in(card.message_id, "🚫 Annuler la séance")
-    assert "Pourquoi ?" in replies[-1].text
+    assert "Pourquoi ?" in text_of(replies[-1])
     replies = await boss.tap("🌧️ Météo")
-    assert "💬 Météo" in replies[-1].text
-    assert "2 personne(s) seront prévenue(s)" in replies[-1].text
+    assert "💬 Météo" in text_of(replies[-1])
+    assert "2 personne(s) seront prévenue(s)" in text_of(replies[-1])
     await boss.tap("✅ Oui, annuler la séance")
-    assert "Séance annulée" in boss.chat.find(replies[-1].message_id).text
+    assert "Séance annulée" in text_of(current(boss, replies[-1]))
     await deliver(app)
     for person in (yes, maybe):
-        assert "🚫 ANNULÉ" in person.last.text
-        assert "Météo" in person.last.text
+        assert "🚫 ANNULÉ" in last_text(person)
+        assert "Météo" in last_text(person)
     assert not any("ANNULÉ" in (t or "") for t in no.texts)
     (cancelled,) = await rows(database, Occurrence, Occurrence.id == first.id)
     assert cancelled.status == OccurrenceStatus.CANCELLED
@@ -418,7 +466,7 @@ async def test_cancel_with_a_reason_tells_yes_and_maybe_only(app, fake, database
     card = message_with(boss, "mardi 8 décembre")
     await boss.tap_in(card.message_id, "🚫 Annuler la séance")
     replies = await boss.send("Grève des bus")
-    assert "💬 Grève des bus" in replies[-1].text
+    assert "💬 Grève des bus" in text_of(replies[-1])
     await boss.tap("✅ Oui, annuler la séance")
     (cancelled,) = await rows(database, Occurrence, Occurrence.id == second.id)
     assert cancelled.cancel_reason == "Grève des bus"
@@ -426,66 +474,72 @@ async def test_cancel_with_a_reason_tells_yes_and_maybe_only(app, fake, database
     # The old card's buttons now get a clear answer, and nothing changes.
     card = message_with(boss, "📅 mardi 1 décembre à 14:00 (1 h 30)")
     await boss.tap_in(card.message_id, "📆 Déplacer")
-    assert "Cette séance est annulée" in boss.callback_answers[-1]["text"]
+    assert "Cette séance est annulée" in toast(boss)
     await boss.tap_in(card.message_id, "👥 Qui vient ?")
-    assert "Cette séance est annulée" in boss.callback_answers[-1]["text"]
+    assert "Cette séance est annulée" in toast(boss)
 
 
-async def test_keeping_the_session_changes_nothing(app, fake, database):
+async def test_keeping_the_session_changes_nothing(
+    app: MiroirApp, fake: FakeTelegram, database: Database
+) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire")
     await new_series(boss)
     await upcoming(boss)
     await boss.tap_in(message_with(boss, "mardi 1 décembre").message_id, "🚫 Annuler la séance")
     await boss.tap("🤒 Animateur malade")
     replies = await boss.tap("↩️ Non, ne rien changer")
-    assert "Rien n'a changé" in replies[-1].text
+    assert "Rien n'a changé" in text_of(replies[-1])
     assert await rows(database, Occurrence, Occurrence.status == OccurrenceStatus.CANCELLED) == []
     await deliver(app)
     assert await count(database, OutboxMessage) == 0
 
 
-async def test_move_a_session(app, fake, database, clock):
+async def test_move_a_session(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire")
     yes = await onboard(fake, 101, "Nadia")
     await new_series(boss)
     first = (await sessions(database))[0]
-    await answer(database, clock, 101, first.id, "yes")
+    await answer(database, clock, 101, first.id, Answer.YES)
 
     await upcoming(boss)
     card = message_with(boss, "mardi 1 décembre")
     await boss.tap_in(card.message_id, "📆 Déplacer")
     replies = await boss.send("plus tard")
-    assert "Je n'ai pas compris" in replies[-1].text
-    assert "Exemples : jeudi 14h, 3/12 18:00" in replies[-1].text
+    assert "Je n'ai pas compris" in text_of(replies[-1])
+    assert "Exemples : jeudi 14h, 3/12 18:00" in text_of(replies[-1])
     replies = await boss.send("24/11 8h")  # this morning
-    assert "c'est déjà passé" in replies[-1].text
+    assert "c'est déjà passé" in text_of(replies[-1])
     replies = await boss.send("3/12 18:00")
-    assert "Nouvelle date : jeudi 3 décembre à 18:00" in replies[-1].text
-    assert "(au lieu de mardi 1 décembre à 14:00)" in replies[-1].text
+    assert "Nouvelle date : jeudi 3 décembre à 18:00" in text_of(replies[-1])
+    assert "(au lieu de mardi 1 décembre à 14:00)" in text_of(replies[-1])
     await boss.tap("✅ Oui, déplacer")
     await deliver(app)
-    assert "📆 DÉPLACÉ" in yes.last.text
-    assert "jeudi 3 décembre à 18:00" in yes.last.text
+    assert "📆 DÉPLACÉ" in last_text(yes)
+    assert "jeudi 3 décembre à 18:00" in last_text(yes)
     (moved,) = await rows(database, Occurrence, Occurrence.id == first.id)
     assert moved.starts_at == datetime(2026, 12, 3, 17, 0, tzinfo=UTC)
 
     # The card still shows the old time: its buttons say the session moved.
     await boss.tap_in(card.message_id, "🚫 Annuler la séance")
-    assert "déplacée au jeudi 3 décembre à 18:00" in boss.callback_answers[-1]["text"]
+    assert "déplacée au jeudi 3 décembre à 18:00" in toast(boss)
     (still,) = await rows(database, Occurrence, Occurrence.id == first.id)
     assert still.status == OccurrenceStatus.SCHEDULED
 
 
-async def test_buttons_of_a_past_session_change_nothing(app, fake, database, clock):
+async def test_buttons_of_a_past_session_change_nothing(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire")
     session = await one_off(database, clock, hours=2)
     await upcoming(boss)
     card = message_with(boss, "Atelier")
     clock.advance(hours=3)
     await boss.tap_in(card.message_id, "🚫 Annuler la séance")
-    assert "déjà commencé" in boss.callback_answers[-1]["text"]
+    assert "déjà commencé" in toast(boss)
     await boss.tap_in(card.message_id, "📆 Déplacer")
-    assert "déjà commencé" in boss.callback_answers[-1]["text"]
+    assert "déjà commencé" in toast(boss)
     (same,) = await rows(database, Occurrence, Occurrence.id == session.id)
     assert same.status == OccurrenceStatus.SCHEDULED
     assert same.starts_at == session.starts_at
@@ -494,58 +548,62 @@ async def test_buttons_of_a_past_session_change_nothing(app, fake, database, clo
 # --- attendance --------------------------------------------------------------------
 
 
-async def test_attendance_taps_and_walk_ins(app, fake, database, clock):
+async def test_attendance_taps_and_walk_ins(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire")
     for i, name in ((101, "Nadia"), (102, "Karim"), (103, "Léa")):
         await onboard(fake, i, name)
     session = await one_off(database, clock, title="Relaxation", hours=1)
-    await answer(database, clock, 101, session.id, "yes")
-    await answer(database, clock, 102, session.id, "maybe")
-    await answer(database, clock, 103, session.id, "no")
+    await answer(database, clock, 101, session.id, Answer.YES)
+    await answer(database, clock, 102, session.id, Answer.MAYBE)
+    await answer(database, clock, 103, session.id, Answer.NO)
 
     await boss.tap("🗓️ Calendrier")
     replies = await boss.tap("✅ Présences")
-    assert "Aucune séance" in replies[-1].text
+    assert "Aucune séance" in text_of(replies[-1])
     clock.advance(hours=2)
     await boss.send("/calendrier")
     sheet = (await boss.tap("✅ Présences"))[-1]
     await boss.tap(button_starting(boss, sheet, "Relaxation"))
-    sheet = boss.chat.find(sheet.message_id)
-    assert "🙋 Présents : 0 (dont 0 sans inscription)" in sheet.text
+    sheet = current(boss, sheet)
+    assert "🙋 Présents : 0 (dont 0 sans inscription)" in text_of(sheet)
     assert boss.inline_buttons(sheet)[0] == ["⬜ Nadia", "⬜ Karim"]  # yes first, then maybe
 
     await boss.tap("⬜ Nadia")
-    assert "✅ Nadia est là" in boss.callback_answers[-1]["text"]
+    assert "✅ Nadia est là" in toast(boss)
     assert boss.inline_buttons(sheet)[0] == ["✅ Nadia", "⬜ Karim"]
     await boss.tap("➕ Sans inscription")
     await boss.tap("➕ Sans inscription")
-    assert "🙋 Présents : 3 (dont 2 sans inscription)" in boss.chat.find(sheet.message_id).text
+    assert "🙋 Présents : 3 (dont 2 sans inscription)" in text_of(current(boss, sheet))
     for _ in range(3):
         await boss.tap("➖ Sans inscription")
-    assert "Déjà 0" in boss.callback_answers[-1]["text"]
-    assert "🙋 Présents : 1 (dont 0 sans inscription)" in boss.chat.find(sheet.message_id).text
+    assert "Déjà 0" in toast(boss)
+    assert "🙋 Présents : 1 (dont 0 sans inscription)" in text_of(current(boss, sheet))
 
     # Léa said no but came: found through "Autre personne".
     await boss.tap("👤 Autre personne")
     await boss.tap("Léa")
-    text = boss.chat.find(sheet.message_id).text
+    text = text_of(current(boss, sheet))
     assert "🙋 Présents : 2 (dont 0 sans inscription)" in text
     assert ["✅ Léa"] in boss.inline_buttons(sheet)
     await boss.tap("✅ Nadia")
-    assert "🙋 Présents : 1 (dont 0 sans inscription)" in boss.chat.find(sheet.message_id).text
+    assert "🙋 Présents : 1 (dont 0 sans inscription)" in text_of(current(boss, sheet))
     # Always the same message, edited in place.
-    assert len(boss.chat.find(sheet.message_id).edits) >= 8
+    assert len(current(boss, sheet).edits) >= 8
     async with database.transaction() as db:
         figures = await rsvp.attendance(db, session.id)
     assert (figures.present, figures.walk_ins, figures.said_yes) == (1, 0, 1)
 
 
-async def test_attendance_is_not_taken_before_the_start(app, fake, database, clock):
+async def test_attendance_is_not_taken_before_the_start(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire")
     session = await one_off(database, clock, hours=1)
     await boss.send("/calendrier")
     await boss.press_callback(f"cat:{session.id}")
-    assert "pas encore commencé" in boss.callback_answers[-1]["text"]
+    assert "pas encore commencé" in toast(boss)
     await boss.press_callback(f"caj:{session.id}:u")
     (same,) = await rows(database, Occurrence, Occurrence.id == session.id)
     assert same.walk_ins == 0
@@ -554,7 +612,9 @@ async def test_attendance_is_not_taken_before_the_start(app, fake, database, clo
 # --- who may do what ---------------------------------------------------------------
 
 
-async def test_participants_are_refused_and_nothing_changes(app, fake, database, clock):
+async def test_participants_are_refused_and_nothing_changes(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire")
     member = await onboard(fake, 101, "Nadia")
     await new_series(boss)
@@ -563,7 +623,7 @@ async def test_participants_are_refused_and_nothing_changes(app, fake, database,
     stamp = int(first.starts_at.timestamp()) // 60
 
     replies = await member.send("/calendrier")
-    assert "pour les animateurs" in replies[-1].text
+    assert "pour les animateurs" in text_of(replies[-1])
     for data in (
         "cam:new",
         f"caz:{series.id}",
@@ -576,7 +636,7 @@ async def test_participants_are_refused_and_nothing_changes(app, fake, database,
         "caw:ok:abcdefgh",
     ):
         await member.press_callback(data)
-        assert "pour les animateurs" in member.callback_answers[-1]["text"], data
+        assert "pour les animateurs" in toast(member), data
     (same,) = await rows(database, Series)
     assert same.ended_at is None and same.capacity == 20
     assert await rows(database, Occurrence, Occurrence.status == OccurrenceStatus.CANCELLED) == []
@@ -585,20 +645,24 @@ async def test_participants_are_refused_and_nothing_changes(app, fake, database,
     assert await count(database, OutboxMessage) == 0
 
 
-async def test_forged_or_old_buttons_from_a_facilitator_are_answered(app, fake, database):
+async def test_forged_or_old_buttons_from_a_facilitator_are_answered(
+    app: MiroirApp, fake: FakeTelegram, database: Database
+) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire")
     await boss.send("/calendrier")
     await boss.press_callback("cas:999")
-    assert "série est arrêtée ou n'existe plus" in boss.callback_answers[-1]["text"]
+    assert "série est arrêtée ou n'existe plus" in toast(boss)
     await boss.press_callback("cao:999:c:1")
-    assert "Je ne trouve pas cette séance" in boss.callback_answers[-1]["text"]
+    assert "Je ne trouve pas cette séance" in toast(boss)
     await boss.press_callback("caw:pl:0")  # no wizard going on
-    assert "Ce bouton ne marche plus" in boss.callback_answers[-1]["text"]
+    assert "Ce bouton ne marche plus" in toast(boss)
     await boss.press_callback("cak:1:c:1")
-    assert "Ce bouton ne marche plus" in boss.callback_answers[-1]["text"]
+    assert "Ce bouton ne marche plus" in toast(boss)
 
 
-async def test_one_off_whose_time_went_by_asks_only_the_time_again(app, fake, database, clock):
+async def test_one_off_whose_time_went_by_asks_only_the_time_again(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire")
     await boss.tap("🗓️ Calendrier")
     await boss.tap("➕ Séance unique")
@@ -609,16 +673,18 @@ async def test_one_off_whose_time_went_by_asks_only_the_time_again(app, fake, da
     await boss.tap("20")
     clock.advance(hours=1)  # 11:00 in Dijon: too late now
     replies = await boss.tap("✅ Créer")
-    assert "Cette heure est passée" in replies[-1].text
+    assert "Cette heure est passée" in text_of(replies[-1])
     assert await count(database, Occurrence) == 0
     replies = await boss.send("demain 11h")
-    assert "📅 mercredi 25 novembre à 11:00 (1 h)" in replies[-1].text  # the summary again
+    assert "📅 mercredi 25 novembre à 11:00 (1 h)" in text_of(replies[-1])  # the summary again
     await boss.tap("✅ Créer")
     (created,) = await sessions(database)
     assert created.place == "Musée des Beaux-Arts"
 
 
-async def test_calendar_speaks_english_to_an_english_facilitator(app, fake, database):
+async def test_calendar_speaks_english_to_an_english_facilitator(
+    app: MiroirApp, fake: FakeTelegram, database: Database
+) -> None:
     boss = await onboard(fake, FACILITATOR_ID, "Claire", language="en")
     await boss.send("/calendar")
     replies = await boss.tap("➕ New series")
@@ -627,7 +693,7 @@ async def test_calendar_speaks_english_to_an_english_facilitator(app, fake, data
     assert boss.inline_buttons()[0] == ["Monday", "Tuesday"]
     await boss.tap("Wednesday")
     replies = await boss.send("teatime")
-    assert "I did not understand that time" in replies[-1].text
+    assert "I did not understand that time" in text_of(replies[-1])
     await boss.send("2:30 pm")
     await boss.tap("2 h")
     await boss.tap("Every other week")
@@ -637,7 +703,7 @@ async def test_calendar_speaks_english_to_an_english_facilitator(app, fake, data
     await boss.tap("⏭️ Skip")
     await boss.tap("Wednesday 2 December")
     replies = await boss.tap("♾️ No end date")
-    assert "🔁 Every other Wednesday at 14:30 (2 h)" in replies[-1].text
+    assert "🔁 Every other Wednesday at 14:30 (2 h)" in text_of(replies[-1])
     await boss.tap("✅ Create")
     assert ["🔁 Dance · Wednesday 14:30 (every 2 weeks)"] in boss.inline_buttons()
     assert len(await sessions(database)) >= 4

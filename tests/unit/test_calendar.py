@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import FrozenClock
+from bot.db import Database
 from bot.i18n import Translator
-from bot.models import Answer, OutboxMessage, Person
+from bot.models import Answer, Occurrence, OutboxMessage, Person
 from bot.services import calendar, notices, rsvp
 from bot.services.calendar import CalendarError, SeriesInput
 from tests import factories
@@ -18,11 +23,34 @@ PARIS = ZoneInfo("Europe/Paris")
 TR = Translator()
 
 
-async def boss(database, clock):
+async def boss(database: Database, clock: FrozenClock) -> Person:
     return await factories.person(database, clock.now(), 1, "Claire", facilitator=True)
 
 
-async def test_a_14h_workshop_stays_at_14h_across_both_daylight_saving_changes(database, clock):
+async def attached(session: AsyncSession, person: Person) -> Person:
+    """`person` as this session knows it (it was loaded in another one)."""
+    row = await session.get(Person, person.id)
+    assert row is not None, f"no person {person.id}"
+    return row
+
+
+def series_of(occurrence: Occurrence) -> int:
+    """The series a session belongs to (it must not be a one-off)."""
+    assert occurrence.series_id is not None, "a one-off session"
+    return occurrence.series_id
+
+
+class SeriesChanges(TypedDict, total=False):
+    """The fields a refused series has wrong."""
+
+    title: str
+    place: str
+    capacity: int
+
+
+async def test_a_14h_workshop_stays_at_14h_across_both_daylight_saving_changes(
+    database: Database, clock: FrozenClock
+) -> None:
     clock.set(datetime(2026, 10, 1, 8, 0, tzinfo=UTC))
     b = await boss(database, clock)
     # Sundays, around the last Sunday of October 2026 (25th).
@@ -42,7 +70,7 @@ async def test_a_14h_workshop_stays_at_14h_across_both_daylight_saving_changes(d
     assert [o.starts_at.hour for o in mondays[:2]] == [13, 12]
 
 
-async def test_every_other_week_and_an_end_date(database, clock):
+async def test_every_other_week_and_an_end_date(database: Database, clock: FrozenClock) -> None:
     b = await boss(database, clock)
     sessions = await factories.series(
         database, clock.now(), b, interval_weeks=2, until=date(2026, 12, 22)
@@ -54,7 +82,9 @@ async def test_every_other_week_and_an_end_date(database, clock):
     ]
 
 
-async def test_a_series_ending_before_it_starts_is_refused(database, clock):
+async def test_a_series_ending_before_it_starts_is_refused(
+    database: Database, clock: FrozenClock
+) -> None:
     b = await boss(database, clock)
     with pytest.raises(CalendarError) as err:
         await factories.series(database, clock.now(), b, until=date(2026, 11, 1))
@@ -65,22 +95,24 @@ async def test_a_series_ending_before_it_starts_is_refused(database, clock):
     ("changes", "code"),
     [({"title": ""}, "title"), ({"place": " "}, "place"), ({"capacity": 0}, "capacity")],
 )
-async def test_bad_series_fields_are_refused(database, clock, changes, code):
+async def test_bad_series_fields_are_refused(
+    database: Database, clock: FrozenClock, changes: SeriesChanges, code: str
+) -> None:
     b = await boss(database, clock)
-    data = {
-        "title": "Danse",
-        "place": "Salle",
-        "weekday": 1,
-        "start_time": time(14),
-        "duration_minutes": 60,
-        "first_date": date(2026, 11, 24),
-    } | changes
+    data = SeriesInput(
+        title="Danse",
+        place="Salle",
+        weekday=1,
+        start_time=time(14),
+        duration_minutes=60,
+        first_date=date(2026, 11, 24),
+    )
     async with database.transaction() as session:
-        creator = await session.get(Person, b.id)
+        creator = await attached(session, b)
         with pytest.raises(CalendarError) as err:
             await calendar.create_series(
                 session,
-                data=SeriesInput(**data),
+                data=replace(data, **changes),
                 creator=creator,
                 now=clock.now(),
                 tz=PARIS,
@@ -88,7 +120,7 @@ async def test_bad_series_fields_are_refused(database, clock, changes, code):
     assert err.value.code == code
 
 
-async def test_materializing_twice_adds_nothing(database, clock):
+async def test_materializing_twice_adds_nothing(database: Database, clock: FrozenClock) -> None:
     b = await boss(database, clock)
     sessions = await factories.series(database, clock.now(), b)
     async with database.transaction() as session:
@@ -98,13 +130,17 @@ async def test_materializing_twice_adds_nothing(database, clock):
     assert len(sessions) == 8  # eight weeks ahead
 
 
-async def test_participants_cannot_manage_the_calendar(database, clock):
+async def test_participants_cannot_manage_the_calendar(
+    database: Database, clock: FrozenClock
+) -> None:
     ana = await factories.person(database, clock.now(), 5, "Ana")
     with pytest.raises(PermissionError):
         await factories.series(database, clock.now(), ana)
 
 
-async def test_editing_the_time_moves_future_sessions_and_lists_who_to_tell(database, clock):
+async def test_editing_the_time_moves_future_sessions_and_lists_who_to_tell(
+    database: Database, clock: FrozenClock
+) -> None:
     b = await boss(database, clock)
     sessions = await factories.series(database, clock.now(), b)
     ana = await factories.person(database, clock.now(), 5, "Ana")
@@ -112,14 +148,14 @@ async def test_editing_the_time_moves_future_sessions_and_lists_who_to_tell(data
         await rsvp.respond(
             session,
             occurrence_id=sessions[1].id,
-            person=await session.get(Person, ana.id),
-            answer="yes",
+            person=await attached(session, ana),
+            answer=Answer.YES,
             now=clock.now(),
         )
-        creator = await session.get(Person, b.id)
+        creator = await attached(session, b)
         done = await calendar.update_series(
             session,
-            series_id=sessions[0].series_id,
+            series_id=series_of(sessions[0]),
             by=creator,
             now=clock.now(),
             tz=PARIS,
@@ -136,20 +172,22 @@ async def test_editing_the_time_moves_future_sessions_and_lists_who_to_tell(data
     assert [o.starts_at.astimezone(PARIS).time() for o in upcoming] == [time(15), time(15)]
 
 
-async def test_cancel_and_move_tell_yes_and_maybe_not_no(database, clock):
+async def test_cancel_and_move_tell_yes_and_maybe_not_no(
+    database: Database, clock: FrozenClock
+) -> None:
     b = await boss(database, clock)
     occ = (await factories.series(database, clock.now(), b))[0]
     ppl = [await factories.person(database, clock.now(), 10 + i, n) for i, n in enumerate("ABC")]
     async with database.transaction() as session:
-        for p, value in zip(ppl, ["yes", "maybe", "no"], strict=True):
+        for p, value in zip(ppl, [Answer.YES, Answer.MAYBE, Answer.NO], strict=True):
             await rsvp.respond(
                 session,
                 occurrence_id=occ.id,
-                person=await session.get(Person, p.id),
+                person=await attached(session, p),
                 answer=value,
                 now=clock.now(),
             )
-        creator = await session.get(Person, b.id)
+        creator = await attached(session, b)
         new_start = occ.starts_at + timedelta(days=1)
         moved = await calendar.move_occurrence(
             session,
@@ -199,14 +237,16 @@ async def test_cancel_and_move_tell_yes_and_maybe_not_no(database, clock):
         assert err.value.code == "already_cancelled"
 
 
-async def test_ending_a_series_cancels_its_future_sessions(database, clock):
+async def test_ending_a_series_cancels_its_future_sessions(
+    database: Database, clock: FrozenClock
+) -> None:
     b = await boss(database, clock)
     sessions = await factories.series(database, clock.now(), b)
     async with database.transaction() as session:
-        creator = await session.get(Person, b.id)
+        creator = await attached(session, b)
         changes = await calendar.end_series(
             session,
-            series_id=sessions[0].series_id,
+            series_id=series_of(sessions[0]),
             by=creator,
             now=clock.now(),
             tz=PARIS,
@@ -218,10 +258,12 @@ async def test_ending_a_series_cancels_its_future_sessions(database, clock):
         assert await calendar.active_series(session) == []
 
 
-async def test_one_off_session_in_the_past_is_refused(database, clock):
+async def test_one_off_session_in_the_past_is_refused(
+    database: Database, clock: FrozenClock
+) -> None:
     b = await boss(database, clock)
     async with database.transaction() as session:
-        creator = await session.get(Person, b.id)
+        creator = await attached(session, b)
         with pytest.raises(CalendarError):
             await calendar.create_one_off(
                 session,
@@ -250,36 +292,33 @@ async def test_one_off_session_in_the_past_is_refused(database, clock):
 # --- the notices a change writes itself ------------------------------------------------
 
 
-async def answered(database, clock, occurrence_id, answers):
+async def answered(
+    database: Database, clock: FrozenClock, occurrence: Occurrence, answers: list[Answer]
+) -> list[Person]:
     """People with Telegram ids 10, 11... who answered, in order; returns them."""
-    who = []
+    who: list[Person] = []
     for i, value in enumerate(answers):
         person = await factories.person(database, clock.now(), 10 + i, f"P{i}")
         clock.advance(seconds=1)
-        async with database.transaction() as session:
-            await rsvp.respond(
-                session,
-                occurrence_id=occurrence_id,
-                person=await session.get(Person, person.id),
-                answer=value,
-                now=clock.now(),
-            )
+        await factories.answer(database, clock.now(), occurrence, person, value)
         who.append(person)
     return who
 
 
-async def outbox(session) -> list[OutboxMessage]:
+async def outbox(session: AsyncSession) -> list[OutboxMessage]:
     return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
 
-async def test_cancelling_writes_its_notices_in_the_same_call(database, clock):
+async def test_cancelling_writes_its_notices_in_the_same_call(
+    database: Database, clock: FrozenClock
+) -> None:
     b = await boss(database, clock)
     occ = (await factories.series(database, clock.now(), b))[0]
-    yes, maybe, no = await answered(database, clock, occ.id, ["yes", "maybe", "no"])
+    yes, maybe, no = await answered(database, clock, occ, [Answer.YES, Answer.MAYBE, Answer.NO])
     async with database.transaction() as session:
-        creator = await session.get(Person, b.id)
+        creator = await attached(session, b)
         await calendar.link_group(
-            session, series_id=occ.series_id, chat_id=-100500, by=creator, now=clock.now()
+            session, series_id=series_of(occ), chat_id=-100500, by=creator, now=clock.now()
         )
         change = await calendar.cancel_occurrence(
             session,
@@ -304,16 +343,18 @@ async def test_cancelling_writes_its_notices_in_the_same_call(database, clock):
     assert no.telegram_id not in {m.chat_id for m in written}
 
 
-async def test_moving_writes_its_notices_with_the_answer_buttons(database, clock):
+async def test_moving_writes_its_notices_with_the_answer_buttons(
+    database: Database, clock: FrozenClock
+) -> None:
     b = await boss(database, clock)
     occ = (await factories.series(database, clock.now(), b))[0]
-    yes, _no = await answered(database, clock, occ.id, ["yes", "no"])
+    yes, _no = await answered(database, clock, occ, [Answer.YES, Answer.NO])
     async with database.transaction() as session:
         await calendar.move_occurrence(
             session,
             occurrence_id=occ.id,
             new_start=occ.starts_at + timedelta(days=2),
-            by=await session.get(Person, b.id),
+            by=await attached(session, b),
             now=clock.now(),
             translator=TR,
             tz=PARIS,
@@ -325,17 +366,17 @@ async def test_moving_writes_its_notices_with_the_answer_buttons(database, clock
     assert notice.buttons  # the answer can be changed right there
 
 
-async def test_a_refused_change_writes_nothing(database, clock):
+async def test_a_refused_change_writes_nothing(database: Database, clock: FrozenClock) -> None:
     b = await boss(database, clock)
     occ = (await factories.series(database, clock.now(), b))[0]
-    await answered(database, clock, occ.id, ["yes"])
+    await answered(database, clock, occ, [Answer.YES])
     async with database.transaction() as session:
         with pytest.raises(CalendarError):
             await calendar.move_occurrence(
                 session,
                 occurrence_id=occ.id,
                 new_start=occ.starts_at,
-                by=await session.get(Person, b.id),
+                by=await attached(session, b),
                 now=clock.now(),
                 translator=TR,
                 tz=PARIS,
@@ -344,16 +385,18 @@ async def test_a_refused_change_writes_nothing(database, clock):
         assert await outbox(session) == []
 
 
-async def test_a_series_change_tells_whom_it_moves_and_counts_seats(database, clock):
+async def test_a_series_change_tells_whom_it_moves_and_counts_seats(
+    database: Database, clock: FrozenClock
+) -> None:
     b = await boss(database, clock)
     sessions = await factories.series(database, clock.now(), b, capacity=2)
     first = sessions[0]
-    people = await answered(database, clock, first.id, ["yes", "yes"])
+    people = await answered(database, clock, first, [Answer.YES, Answer.YES])
     async with database.transaction() as session:
         done = await calendar.update_series(
             session,
-            series_id=first.series_id,
-            by=await session.get(Person, b.id),
+            series_id=series_of(first),
+            by=await attached(session, b),
             now=clock.now(),
             tz=PARIS,
             translator=TR,
@@ -371,15 +414,17 @@ async def test_a_series_change_tells_whom_it_moves_and_counts_seats(database, cl
     assert "n°1" in (seat.text or "")
 
 
-async def test_stopping_a_series_tells_who_answered(database, clock):
+async def test_stopping_a_series_tells_who_answered(
+    database: Database, clock: FrozenClock
+) -> None:
     b = await boss(database, clock)
     sessions = await factories.series(database, clock.now(), b)
-    (maybe,) = await answered(database, clock, sessions[2].id, ["maybe"])
+    (maybe,) = await answered(database, clock, sessions[2], [Answer.MAYBE])
     async with database.transaction() as session:
         changes = await calendar.end_series(
             session,
-            series_id=sessions[0].series_id,
-            by=await session.get(Person, b.id),
+            series_id=series_of(sessions[0]),
+            by=await attached(session, b),
             now=clock.now(),
             tz=PARIS,
             translator=TR,
@@ -390,17 +435,19 @@ async def test_stopping_a_series_tells_who_answered(database, clock):
     assert notice.chat_id == maybe.telegram_id and "ANNULÉ" in (notice.text or "")
 
 
-async def test_answering_for_someone_tells_whom_a_seat_moves_not_them(database, clock):
+async def test_answering_for_someone_tells_whom_a_seat_moves_not_them(
+    database: Database, clock: FrozenClock
+) -> None:
     b = await boss(database, clock)
     occ = (await factories.series(database, clock.now(), b, capacity=1))[0]
-    seated, waiting = await answered(database, clock, occ.id, ["yes", "yes"])
+    seated, waiting = await answered(database, clock, occ, [Answer.YES, Answer.YES])
     async with database.transaction() as session:
         outcome = await calendar.answer_for(
             session,
             occurrence_id=occ.id,
-            person=await session.get(Person, seated.id),
+            person=await attached(session, seated),
             answer=Answer.NO,
-            by=await session.get(Person, b.id),
+            by=await attached(session, b),
             now=clock.now(),
             translator=TR,
             tz=PARIS,

@@ -52,7 +52,9 @@ async def _series(db: Database, clock: FrozenClock, boss: Person, place: str) ->
         return series.id
 
 
-async def test_people_are_paged_by_name_ignoring_accents_and_consent(database, clock):
+async def test_people_are_paged_by_name_ignoring_accents_and_consent(
+    database: Database, clock: FrozenClock
+) -> None:
     await _person(database, clock, 1, "Claire")
     for i, name in enumerate(["zoé", "Émilie", "Bruno", "alice", "Damien"]):
         await _person(database, clock, 10 + i, name)
@@ -68,7 +70,7 @@ async def test_people_are_paged_by_name_ignoring_accents_and_consent(database, c
     assert last.page == 1 and last.has_previous and not last.has_next
 
 
-async def test_consented_person_only(database, clock):
+async def test_consented_person_only(database: Database, clock: FrozenClock) -> None:
     yes = await _person(database, clock, 10, "Nadia")
     no = await _person(database, clock, 11, "Karim", consent=False)
     async with database.transaction() as session:
@@ -77,7 +79,7 @@ async def test_consented_person_only(database, clock):
         assert await queries.consented_person(session, 12345) is None
 
 
-async def test_counts_next_and_places_of_series(database, clock):
+async def test_counts_next_and_places_of_series(database: Database, clock: FrozenClock) -> None:
     boss = await _person(database, clock, 1, "Claire")
     first = await _series(database, clock, boss, "Maison de quartier")
     clock.advance(seconds=1)
