@@ -352,7 +352,7 @@ async def forward_reply(ctx: Ctx, message: Message) -> bool:
     if quoted is None or not message.text:
         return False
     found = await broadcasts.announcement_replied_to(
-        ctx.session, chat_id=ctx.person.telegram_id, telegram_message_id=quoted.message_id
+        ctx.session, chat_id=ctx.chat_id, telegram_message_id=quoted.message_id
     )
     if found is None:
         return False

@@ -60,6 +60,8 @@ async def set_default_commands(bot: Bot, lists: CommandLists, default_language: 
 async def set_chat_commands(bot: Bot, lists: CommandLists, person: Person) -> None:
     """A person's own list in their chosen language (facilitators see theirs)."""
     whose = Who.FACILITATORS if person.is_facilitator else Who.EVERYONE
+    if person.telegram_id is None:
+        return
     try:
         await bot.set_my_commands(
             lists[(person.language, whose.value)], scope=BotCommandScopeChat(person.telegram_id)

@@ -65,7 +65,10 @@ class Ctx:
     @property
     def chat_id(self) -> int:
         chat = self.update.effective_chat
-        return chat.id if chat is not None else self.person.telegram_id
+        if chat is not None:
+            return chat.id
+        user = self.update.effective_user
+        return user.id if user is not None else 0
 
     @property
     def query(self) -> CallbackQuery | None:

@@ -31,6 +31,9 @@ class Series(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(100))
+    # A suggested name ("cal.quick_dance") is kept as its key, so each reader sees it in
+    # their own language; `title` holds it in the facilitator's language as a fallback.
+    title_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     place: Mapped[str] = mapped_column(String(200))
     map_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
@@ -42,6 +45,8 @@ class Series(Base):
     until: Mapped[date | None] = mapped_column(Date, nullable=True)
     capacity: Mapped[int] = mapped_column(Integer, default=DEFAULT_CAPACITY)
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The language of posts in the linked group, chosen at /lier.
+    group_language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), nullable=True
     )
@@ -72,12 +77,15 @@ class Occurrence(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     title: Mapped[str] = mapped_column(String(100))
+    title_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
     place: Mapped[str] = mapped_column(String(200))
     map_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     capacity: Mapped[int] = mapped_column(Integer, default=DEFAULT_CAPACITY)
     status: Mapped[str] = mapped_column(String(16), default=OccurrenceStatus.SCHEDULED)
     cancel_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # A quick reason ("cal.reason_sick") as its key, shown in each reader's language.
+    cancel_reason_key: Mapped[str | None] = mapped_column(String(40), nullable=True)
     # Set when moved: the series no longer decides this session's time.
     moved_from: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     walk_ins: Mapped[int] = mapped_column(Integer, default=0)
@@ -88,6 +96,9 @@ class Occurrence(Base):
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     group_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the session got its current start time (created, or moved): a reminder whose
+    # time came before that is not sent ("C'est demain !" for a session moved to today).
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Answer(enum.StrEnum):

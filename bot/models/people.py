@@ -20,7 +20,8 @@ class Person(Base):
     __tablename__ = "people"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # None for someone without Telegram, added by a facilitator: counted, never messaged.
+    telegram_id: Mapped[int | None] = mapped_column(BigInteger, unique=True, nullable=True)
     display_name: Mapped[str] = mapped_column(String(128))
     language: Mapped[str] = mapped_column(String(8))
     # A plain string rather than a database enum: adding a role later is one migration-free line.
@@ -32,6 +33,11 @@ class Person(Base):
     remind_hours_before: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # For someone without Telegram: an optional phone number, and who added them.
+    phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    added_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), nullable=True
+    )
 
     @property
     def is_facilitator(self) -> bool:
@@ -40,6 +46,10 @@ class Person(Base):
     @property
     def has_consented(self) -> bool:
         return self.consent_at is not None
+
+    @property
+    def uses_telegram(self) -> bool:
+        return self.telegram_id is not None
 
 
 class Invitation(Base):

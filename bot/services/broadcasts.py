@@ -22,6 +22,7 @@ from bot.models import (
     OutboxMessage,
     OutboxState,
     Person,
+    Role,
     Rsvp,
 )
 from bot.services import outbox
@@ -50,7 +51,8 @@ AudienceProvider = Callable[[AsyncSession, datetime], Awaitable[Sequence[Person]
 async def _consented(session: AsyncSession, *conditions: object) -> list[Person]:
     rows = await session.scalars(
         select(Person)
-        .where(Person.consent_at.is_not(None), *conditions)  # type: ignore[arg-type]
+        # People without Telegram are counted in seats but never messaged.
+        .where(Person.consent_at.is_not(None), Person.telegram_id.is_not(None), *conditions)  # type: ignore[arg-type]
         .order_by(Person.id)
     )
     return list(rows)
@@ -356,7 +358,7 @@ async def forward_reply(
 ) -> int:
     """A participant replied to an announcement: tell every facilitator, with their name."""
     excerpt = text if len(text) <= REPLY_EXCERPT else text[: REPLY_EXCERPT - 1] + "…"
-    facilitators = await _consented(session, Person.role == "facilitator")
+    facilitators = await _consented(session, Person.role == Role.FACILITATOR)
     messages = [
         Outgoing(
             chat_id=f.telegram_id,
@@ -369,6 +371,7 @@ async def forward_reply(
             reachable=f.reachable,
         )
         for f in facilitators
+        if f.telegram_id is not None
         if f.id != sender.id
     ]
     return await outbox.enqueue_many(session, messages, now=now)

@@ -162,6 +162,7 @@ async def create_one_off(
         status=OccurrenceStatus.SCHEDULED,
         walk_ins=0,
         created_at=now,
+        scheduled_at=now,
     )
     session.add(occurrence)
     await session.flush()
@@ -193,6 +194,7 @@ async def materialize(
             "walk_ins": 0,
             "group_chat_id": series.group_chat_id,
             "created_at": now,
+            "scheduled_at": now,
         }
         for start, end in dates
     ]
@@ -327,6 +329,7 @@ async def move_occurrence(
     length = occurrence.ends_at - occurrence.starts_at
     occurrence.moved_from = occurrence.moved_from or old
     occurrence.starts_at = new_start
+    occurrence.scheduled_at = now
     occurrence.ends_at = new_start + length
     # Reminders follow the new time.
     occurrence.day_before_sent_at = None
@@ -462,6 +465,7 @@ async def update_series(
             if start != occurrence.starts_at and start > now:
                 old = occurrence.starts_at
                 occurrence.starts_at = start
+                occurrence.scheduled_at = now
                 occurrence.day_before_sent_at = None
                 occurrence.hours_before_sent_at = None
                 changes.append(

@@ -83,6 +83,8 @@ async def notify_change(
     stamp = int(occurrence.starts_at.timestamp())
     messages = []
     for person in await _people(session, change.person_ids):
+        if person.telegram_id is None:
+            continue  # counted in seats, never messaged
         buttons = (
             cards.rsvp_buttons(translator, person.language, occurrence.id)
             if change.kind is ChangeKind.MOVED
@@ -143,7 +145,7 @@ async def notify_seat_moves(
     messages = []
     for item in moved:
         person = people.get(item.person_id)
-        if person is None:
+        if person is None or person.telegram_id is None:
             continue
         when = cards.when(translator, person.language, tz, occurrence.starts_at)
         if item.promoted:

@@ -99,9 +99,10 @@ async def touch_many(
 ) -> dict[int, Person]:
     """touch_person for many users with one query (a batch of button taps)."""
     ids = {u.telegram_id for u in users}
-    found = {
-        p.telegram_id: p
+    found: dict[int, Person] = {
+        user_id: p
         for p in await session.scalars(select(Person).where(Person.telegram_id.in_(ids)))
+        if (user_id := p.telegram_id) is not None
     }
     for user in users:
         person = found.get(user.telegram_id)

@@ -137,6 +137,8 @@ async def _enqueue(
     for person, answer in rows:
         if answer is not None and answer.answer == Answer.NO:
             continue  # they said no: no reminder
+        if person.telegram_id is None:
+            continue  # counted in seats, never messaged
         mine = rsvp.MyAnswer(
             Answer(answer.answer) if answer else None,
             answer.plus_one if answer else False,
