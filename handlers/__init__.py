@@ -39,7 +39,6 @@ GROUPS = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
 
 CAPABILITIES: tuple[Capability, ...] = (
     rsvp.CAPABILITY,
-    fallback.COMING_SOON,
     onboarding.CAPABILITY,
     announce.CAPABILITY,
     calendar_admin.CAPABILITY,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from telegram import ChatMember, Update
 
-from bot.context import MenuEntry, MiroirContext
+from bot.context import MiroirContext
 from bot.i18n import N_
 from bot.services import people
-from handlers.capability import Capability, MenuItem
 from handlers.ctx import Ctx, with_person
 
 
@@ -32,19 +31,3 @@ async def private_membership(update: Update, context: MiroirContext) -> None:
     reachable = status not in (ChatMember.BANNED, ChatMember.LEFT)
     async with context.runtime.db.transaction() as session:
         await people.mark_reachable(session, telegram_id=change.chat.id, reachable=reachable)
-
-
-async def coming_soon(ctx: Ctx) -> None:
-    """A menu entry whose capability is not built yet."""
-    ctx.reply(ctx.t(N_("menu.coming_soon")))
-
-
-# Mood check-ins and common projects are the next capabilities; until each exists, its
-# button answers kindly that it is coming.
-COMING_SOON = Capability(
-    name="coming_soon",
-    menu=(
-        MenuItem(MenuEntry(N_("menu.mood")), coming_soon),
-        MenuItem(MenuEntry(N_("menu.projects")), coming_soon),
-    ),
-)

@@ -46,10 +46,7 @@ async def test_full_onboarding_in_french(
 
     replies = await nadia.tap("✅ Je suis d'accord")
     assert any("Bienvenue, Nadia" in (m.text or "") for m in replies)
-    assert nadia.reply_keyboard == [
-        ["📅 Prochaines séances", "🙂 Mon humeur"],
-        ["🌱 Projets", "❓ Aide"],
-    ]
+    assert nadia.reply_keyboard == [["📅 Prochaines séances", "❓ Aide"]]
     kept = await stored_person(database, 3)
     assert kept is not None and kept.consent_at is not None
     # The tapped notice lost its buttons: it cannot be answered twice by mistake.
@@ -64,7 +61,7 @@ async def test_choosing_english_switches_every_following_message(
     replies = await john.tap("🇬🇧 English")
     assert "Your information" in text_of(replies[-1])
     await john.tap("✅ I agree")
-    assert menu(john)[0] == ["📅 Next sessions", "🙂 My mood"]
+    assert menu(john)[0] == ["📅 Next sessions", "❓ Help"]
 
 
 async def test_nothing_works_before_consent(app: MiroirApp, fake: FakeTelegram) -> None:
@@ -109,26 +106,36 @@ async def test_language_can_be_switched_any_time(
     await ana.send("/language")
     replies = await ana.tap("🇬🇧 English")
     assert any("English" in (m.text or "") for m in replies)
-    assert menu(ana)[0] == ["📅 Next sessions", "🙂 My mood"]
+    assert menu(ana)[0] == ["📅 Next sessions", "❓ Help"]
     kept = await stored_person(database, 9)
     assert kept is not None and kept.language == "en"
     # Her own "/" command list follows the language she chose.
     assert any(c["description"] == "Change language" for c in command_list(fake, chat_id=9))
 
 
-async def test_menu_entries_not_built_yet_answer_kindly(
+async def test_capabilities_not_built_yet_are_not_shown(
     app: MiroirApp, fake: FakeTelegram
 ) -> None:
-    ana = await onboard(fake, 10)
-    replies = await ana.tap("🙂 Mon humeur")
-    assert "Bientôt" in text_of(replies[-1])
+    """Mood check-ins and projects are not built: no button, no line in help or consent."""
+    ana = await fake.user(10, "Ana").send("/start") and fake.user(10, "Ana")
+    notice = (await ana.tap("🇫🇷 Français"))[-1]
+    await ana.tap("✅ Je suis d'accord")
+    shown = [label for row in menu(ana) for label in row]
+    help_text = text_of((await ana.send("/aide"))[-1])
+    for word in ("humeur", "Projets", "projets"):
+        assert all(word not in label for label in shown)
+        assert word not in help_text
+        assert word not in text_of(notice)
+    # An old keyboard's "🙂 Mon humeur" is typed text now: the bot says what it can do.
+    replies = await ana.send("🙂 Mon humeur")
+    assert "compris" in text_of(replies[-1])
 
 
 async def test_facilitators_get_their_menu_and_commands(
     app: MiroirApp, fake: FakeTelegram
 ) -> None:
     claire = await onboard_claire(fake)
-    assert menu(claire)[2:] == [
+    assert menu(claire)[1:] == [
         ["📣 Annonce", "📬 Envois"],
         ["🗓️ Calendrier", "🔗 Inviter un animateur"],
     ]
@@ -162,7 +169,7 @@ async def test_invitation_link_makes_a_facilitator_once(
     assert "animateur" in text_of(replies[0])
     await karim.tap("🇫🇷 Français")
     await karim.tap("✅ Je suis d'accord")
-    assert menu(karim)[2] == ["📣 Annonce", "📬 Envois"]
+    assert menu(karim)[1] == ["📣 Annonce", "📬 Envois"]
 
     lea = fake.user(12, "Léa")
     replies = await lea.send(f"/start {payload}")
