@@ -117,7 +117,8 @@ async def test_capabilities_not_built_yet_are_not_shown(
     app: MiroirApp, fake: FakeTelegram
 ) -> None:
     """Mood check-ins and projects are not built: no button, no line in help or consent."""
-    ana = await fake.user(10, "Ana").send("/start") and fake.user(10, "Ana")
+    ana = fake.user(10, "Ana")
+    await ana.send("/start")
     notice = (await ana.tap("🇫🇷 Français"))[-1]
     await ana.tap("✅ Je suis d'accord")
     shown = [label for row in menu(ana) for label in row]
