@@ -39,6 +39,16 @@ class Settings(BaseSettings):
     # Reminders (local time of TIMEZONE).
     reminder_day_before_at: time = time(18, 0)
     reminder_hours_before: int = Field(default=2, ge=1, le=24)
+    # Facilitators run the sessions: they get participants' reminders only if they ask.
+    remind_facilitators: bool = False
+
+    # How participants reach a person (shown in Aide): a phone number, optional.
+    contact_phone: str | None = None
+
+    @field_validator("contact_phone")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
 
     @field_validator("bot_token")
     @classmethod

@@ -8,6 +8,7 @@ first update; everything else reads it through `MiroirContext.runtime`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from telegram import BotCommand
 from telegram.ext import Application, CallbackContext, ContextTypes, JobQueue
@@ -30,6 +31,9 @@ class UserState:
     draft: Draft | None = None
     # The person's language, so the error handler apologises in it even after a rollback.
     language: str | None = None
+    # The session whose card was shown last, and when: a typed "oui" just after it is
+    # understood as the answer to it.
+    last_card: tuple[int, datetime] | None = None
 
 
 @dataclass(frozen=True)

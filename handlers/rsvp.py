@@ -24,7 +24,7 @@ from bot.sending import inline_keyboard
 from bot.services import calendar, cards, ics, people, rsvp
 from bot.services.rsvp import Closed, MyAnswer
 from bot.services.taps import TapRequest
-from handlers.capability import ButtonRoute, Capability, Command, MenuItem, Who
+from handlers.capability import ButtonRoute, Capability, Command, MenuItem
 from handlers.ctx import Ctx, with_person
 from handlers.keyboards import consent_keyboard, inline
 
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 UPCOMING_COUNT = 3
 CALENDAR_FILE = ButtonKind("ics", (ID,))  # the calendar file of a series
 REMINDER_CHOICE = ButtonKind("rem", (r"d|h|show",))  # day before, hours before, or the screen
-LINK_GROUP = ButtonKind("lk", (ID,))  # link the current group to a series
 CLOSED_KEYS = {
     Closed.CANCELLED: N_("rsvp.closed_cancelled"),
     Closed.STARTED: N_("rsvp.closed_started"),
@@ -246,54 +245,13 @@ async def on_reminders(ctx: Ctx) -> None:
     ctx.edit(ctx.t("reminders.title"), _reminder_keyboard(ctx))
 
 
-@with_person(needs_consent=False)
-async def link_command(ctx: Ctx) -> None:
-    """/lier in a group: a facilitator chooses which workshop this group follows."""
-    if not ctx.person.is_facilitator:
-        ctx.reply(ctx.t("group.only_facilitators"))
-        return
-    series = await calendar.active_series(ctx.session)
-    if not series:
-        ctx.reply(ctx.t("group.link_none"))
-        return
-    ctx.reply(
-        ctx.t("group.link_choose"), inline([[(s.title, LINK_GROUP.make(s.id))] for s in series])
-    )
-
-
-@with_person(needs_consent=False)
-async def on_link(ctx: Ctx) -> None:
-    """A facilitator chose the workshop this group follows."""
-    parsed = ctx.button(LINK_GROUP)
-    chat = ctx.update.effective_chat
-    if not ctx.person.is_facilitator:
-        ctx.answer(ctx.t("group.only_facilitators"), alert=True)
-        return
-    if parsed is None or chat is None or chat.type == "private":
-        ctx.answer(ctx.t("errors.stale_button"), alert=True)
-        return
-    try:
-        series = await calendar.link_group(
-            ctx.session, series_id=parsed.int_arg(0), chat_id=chat.id, by=ctx.person, now=ctx.now
-        )
-    except calendar.CalendarError:
-        ctx.answer(ctx.t("errors.stale_button"), alert=True)
-        return
-    ctx.answer()
-    ctx.edit(ctx.t("group.linked", title=series.title))
-
-
 CAPABILITY = Capability(
     name="rsvp",
-    commands=(
-        Command("seances", "sessions", sessions_command, N_("commands.sessions")),
-        Command("lier", "link", link_command, N_("commands.link"), who=Who.GROUPS),
-    ),
+    commands=(Command("seances", "sessions", sessions_command, N_("commands.sessions")),),
     buttons=(
         ButtonRoute(RSVP_ANSWER, on_answer),
         ButtonRoute(CALENDAR_FILE, on_ics),
         ButtonRoute(REMINDER_CHOICE, on_reminders),
-        ButtonRoute(LINK_GROUP, on_link, facilitators_only=True),
     ),
     menu=(MenuItem(MenuEntry(N_("menu.sessions")), show_sessions),),
 )

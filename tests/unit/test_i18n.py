@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,7 +19,17 @@ KEYWORDS = {"t": None, "N_": None}
 def _catalog(lang: str, domain: str) -> dict[str, str]:
     with (LOCALES_DIR / lang / "LC_MESSAGES" / f"{domain}.po").open("rb") as fh:
         catalog = read_po(fh, locale=lang)
-    return {str(m.id): str(m.string) for m in catalog if m.id}
+    out: dict[str, str] = {}
+    for m in catalog:
+        if not m.id:
+            continue
+        if m.pluralizable:
+            # Every form must be there; their placeholders are compared together.
+            forms = [str(f) for f in m.string]
+            out[str(m.id[0])] = " | ".join(forms) if all(forms) else ""
+        else:
+            out[str(m.id)] = str(m.string)
+    return out
 
 
 def _placeholders(text: str) -> set[str]:
@@ -63,7 +73,9 @@ def test_every_key_used_in_the_code_exists_and_none_is_stale() -> None:
     assert used, "the extractor found no message keys"
     for lang in LANGUAGES:
         assert sorted(used - translator.keys(lang)) == [], f"missing in {lang}"
-    stale = translator.keys("fr") - used - {"fmt.datetime", "fmt.date", "fmt.time"}
+    stale = (
+        translator.keys("fr") - used - {"fmt.datetime", "fmt.date", "fmt.today", "fmt.tomorrow"}
+    )
     assert sorted(stale) == []
 
 
@@ -77,10 +89,49 @@ def test_keys_belong_to_one_domain_only() -> None:
 
 def test_dates_are_written_in_words_per_language() -> None:
     translator = Translator()
-    moment = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
     paris = ZoneInfo("Europe/Paris")
-    assert translator.format_datetime(moment, "fr", paris) == "mardi 1 décembre à 14:00"
-    assert translator.format_datetime(moment, "en", paris) == "Tuesday 1 December at 14:00"
+    two_pm = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
+    half_past = datetime(2026, 12, 1, 13, 30, tzinfo=UTC)
+    assert translator.format_datetime(two_pm, "fr", paris) == "mardi 1 décembre à 14 h"
+    assert translator.format_datetime(half_past, "fr", paris) == "mardi 1 décembre à 14 h 30"
+    assert translator.format_datetime(two_pm, "en", paris) == "Tuesday 1 December at 2 pm"
+    assert translator.format_datetime(half_past, "en", paris) == "Tuesday 1 December at 2:30 pm"
+
+
+def test_today_and_tomorrow_are_named() -> None:
+    translator = Translator()
+    paris = ZoneInfo("Europe/Paris")
+    moment = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
+    assert translator.format_datetime(moment, "fr", paris, today=date(2026, 12, 1)) == (
+        "aujourd'hui à 14 h"
+    )
+    assert translator.format_date(moment, "fr", paris, today=date(2026, 11, 30)) == "demain"
+    assert translator.format_date(moment, "en", paris, today=date(2026, 11, 30)) == "tomorrow"
+    assert translator.format_date(moment, "fr", paris, today=date(2026, 11, 29)) == (
+        "mardi 1 décembre"
+    )
+
+
+def test_plural_entries_pick_the_form_of_the_count(tmp_path: Path) -> None:
+    for lang, forms in (
+        ("fr", ("{count} personne", "{count} personnes")),
+        ("en", ("{count} person", "{count} people")),
+    ):
+        folder = tmp_path / lang / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        (folder / "x.po").write_text(
+            f'msgid ""\nmsgstr ""\n"Language: {lang}\\n"\n'
+            f'"Plural-Forms: nplurals=2; plural=(n {">" if lang == "fr" else "!="} 1);\\n"\n\n'
+            f'msgid "people"\nmsgid_plural "people"\n'
+            f'msgstr[0] "{forms[0]}"\nmsgstr[1] "{forms[1]}"\n',
+            encoding="utf-8",
+        )
+    translator = Translator(tmp_path)
+    assert translator.t("people", "fr", count=0) == "0 personne"
+    assert translator.t("people", "fr", count=1) == "1 personne"
+    assert translator.t("people", "fr", count=2) == "2 personnes"
+    assert translator.t("people", "en", count=1) == "1 person"
+    assert translator.t("people", "en", count=0) == "0 people"
 
 
 def test_missing_key_falls_back_to_french_then_to_the_key() -> None:
