@@ -237,6 +237,7 @@ async def scenario_group(workdir: Path, taps: int = 20) -> dict[str, Any]:
                 await asyncio.sleep(max(0.0, started + (index + 1) * 10 / taps - time.monotonic()))
             await asyncio.sleep(7)
             message = fake.chats[group.id].find(post.message_id)
+            assert message is not None, "the group post disappeared"
         finally:
             stop(proc)
     await db.dispose()

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.migrate import upgrade
-from bot.models import OutboxMessage, Person, Role
+from bot.models import OutboxMessage, OutboxState, Person, Role
 from tests.fake_telegram import FakeTelegram
 from tests.fake_telegram.server import ThreadedLoopbackServer
 
@@ -77,7 +77,9 @@ async def unfinished(db: Database) -> int:
     async with db.transaction() as session:
         return int(
             await session.scalar(
-                select(func.count()).where(OutboxMessage.state.in_(["pending", "sending"]))
+                select(func.count()).where(
+                    OutboxMessage.state.in_([OutboxState.PENDING, OutboxState.SENDING])
+                )
             )
             or 0
         )
@@ -86,7 +88,7 @@ async def unfinished(db: Database) -> int:
 async def unreachable_ids(db: Database) -> set[int]:
     async with db.transaction() as session:
         rows = await session.scalars(select(Person.telegram_id).where(Person.reachable.is_(False)))
-        return set(rows)
+        return {telegram_id for telegram_id in rows if telegram_id is not None}
 
 
 def start_sender(
