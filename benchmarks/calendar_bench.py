@@ -222,6 +222,8 @@ async def scenario_group(workdir: Path, taps: int = 20) -> dict[str, Any]:
         assert occurrence is not None
         occurrence.group_chat_id = group.id
         occurrence.hours_before_sent_at = datetime.now(UTC)  # only the group post matters
+        # The session existed before its day-before time (a reminder is only sent then).
+        occurrence.scheduled_at = datetime.now(UTC) - timedelta(minutes=5)
     local = starts.astimezone(TZ)
     day_before_at = (local - timedelta(days=1) + timedelta(seconds=8)).strftime("%H:%M:%S")
     with ThreadedLoopbackServer(fake) as srv:

@@ -104,3 +104,4 @@ class TapCode(enum.StrEnum):
 
 
 RSVP_ANSWER = ButtonKind("rv", ("|".join(TapCode), ID))  # the answer, the session
+REPLY_BUTTON = ButtonKind("anr", (f"0|{ID}",))  # answer an announcement (0: its preview)

@@ -9,8 +9,8 @@ fresh clone needs no build step.
 from __future__ import annotations
 
 import gettext
-from collections.abc import Callable
 import io
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path

@@ -17,7 +17,7 @@ from bot.callback_data import ID, ButtonKind
 from bot.context import Draft, MenuEntry
 from bot.i18n import N_
 from bot.models import ContentType
-from bot.sending import send_content
+from bot.sending import inline_keyboard, send_content
 from bot.services import broadcasts, outbox
 from bot.services.broadcasts import Audience, Content
 from bot.services.timeparse import parse_datetime
@@ -85,11 +85,11 @@ async def on_content_text(ctx: Ctx, text: str) -> None:
     if not text:
         ctx.reply(ctx.t("announce.empty"))
         return
-    if len(text) > outbox.TEXT_LIMIT:
+    if len(text) > broadcasts.TEXT_LIMIT:
         draft.long_text = text
         parts = broadcasts.split_text(text)
         ctx.reply(
-            ctx.t("announce.too_long", length=len(text), limit=outbox.TEXT_LIMIT),
+            ctx.t("announce.too_long", length=len(text), limit=broadcasts.TEXT_LIMIT),
             inline(
                 [
                     [(ctx.t("announce.button_split", count=len(parts)), SPLIT.make())],
@@ -116,9 +116,9 @@ async def on_content_media(ctx: Ctx, message: Message) -> None:
         ctx.reply(ctx.t("announce.content_kinds"))
         return
     caption = (message.caption or "").strip()
-    if len(caption) > outbox.CAPTION_LIMIT:
+    if len(caption) > broadcasts.CAPTION_LIMIT:
         ctx.reply(
-            ctx.t("announce.caption_too_long", length=len(caption), limit=outbox.CAPTION_LIMIT)
+            ctx.t("announce.caption_too_long", length=len(caption), limit=broadcasts.CAPTION_LIMIT)
         )
         return
     draft.content = Content(kind, (caption,) if caption else (), file_id)
@@ -140,22 +140,27 @@ async def on_split(ctx: Ctx) -> None:
 
 
 def _send_like_participants(ctx: Ctx, content: Content) -> None:
-    """The preview is sent with the very same call the outbox will make."""
+    """The preview: the very messages participants get (who writes, "💬 Répondre"),
+    sent with the very call the outbox makes."""
     bot, chat_id = ctx.context.bot, ctx.chat_id
+    preview = broadcasts.pieces(
+        content,
+        author_name=ctx.person.display_name,
+        lang=ctx.lang,
+        translator=ctx.rt.translator,
+        broadcast_id=broadcasts.PREVIEW,
+    )
 
     async def send() -> None:
-        if content.content_type == ContentType.TEXT:
-            for part in content.parts:
-                await send_content(bot, chat_id, content_type=ContentType.TEXT, text=part)
-            return
-        caption = content.parts[0] if content.parts else None
-        await send_content(
-            bot,
-            chat_id,
-            content_type=ContentType(content.content_type),
-            text=caption,
-            file_id=content.file_id,
-        )
+        for piece in preview:
+            await send_content(
+                bot,
+                chat_id,
+                content_type=piece.content_type,
+                text=piece.text,
+                file_id=piece.file_id,
+                reply_markup=inline_keyboard(piece.buttons) if piece.buttons else None,
+            )
 
     ctx.later(send)
 
@@ -253,7 +258,9 @@ def _confirm_screen(ctx: Ctx, draft: AnnouncementDraft) -> None:
     s = ctx.rt.settings
     moment = send_at or ctx.now
     if outbox.in_quiet_hours(moment, s.tz, s.quiet_hours_start, s.quiet_hours_end):
-        text += "\n\n" + ctx.t("announce.quiet_warning", end=s.quiet_hours_end.strftime("%H:%M"))
+        end = datetime.combine(moment.astimezone(s.tz).date(), s.quiet_hours_end, s.tz)
+        end_text = ctx.rt.translator.format_time(end, ctx.lang, s.tz)
+        text += "\n\n" + ctx.t("announce.quiet_warning", end=end_text)
     key = draft.key
     ctx.reply(
         text,
@@ -346,28 +353,6 @@ async def on_unschedule(ctx: Ctx) -> None:
         ctx.answer(ctx.t("announce.too_late"), alert=True)
 
 
-async def forward_reply(ctx: Ctx, message: Message) -> bool:
-    """A participant answered an announcement: pass it on to the facilitators."""
-    quoted = message.reply_to_message
-    if quoted is None or not message.text:
-        return False
-    found = await broadcasts.announcement_replied_to(
-        ctx.session, chat_id=ctx.chat_id, telegram_message_id=quoted.message_id
-    )
-    if found is None:
-        return False
-    await broadcasts.forward_reply(
-        ctx.session,
-        sender=ctx.person,
-        text=message.text,
-        message_id=message.message_id,
-        now=ctx.now,
-        translator=ctx.rt.translator,
-    )
-    ctx.reply(ctx.t("announce.reply_thanks"))
-    return True
-
-
 async def show_outbox(ctx: Ctx) -> None:
     """📬 Envois: the outbox at a glance, and the announcements still to come."""
     view = await outbox.overview(ctx.session, now=ctx.now, tz=ctx.rt.settings.tz)
@@ -420,5 +405,4 @@ CAPABILITY = Capability(
         Input(CONTENT, on_content_text, on_content_media),
         Input(WHEN_TEXT, on_when_text),
     ),
-    reply_hooks=(forward_reply,),
 )

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from bot.callback_data import ButtonKind
 from bot.context import MenuEntry
 from bot.i18n import N_
 from bot.services import people
+from bot.services import talk as talk_service
 from bot.services.people import InvitationOutcome
 from handlers.capability import ButtonRoute, Capability, Command, MenuItem, Who
 from handlers.commands import set_chat_commands
 from handlers.ctx import Ctx, with_person
-from handlers.keyboards import CONSENT_CHOICE, LANGUAGE_CHOICE, consent_keyboard, language_keyboard
+from handlers.keyboards import (
+    CONSENT_CHOICE,
+    LANGUAGE_CHOICE,
+    consent_keyboard,
+    inline,
+    language_keyboard,
+)
+from handlers.talk import write_button
+
+CHANGE_LANGUAGE = ButtonKind("langask")  # 🌐 in the help: the language buttons
+START_AGAIN = ButtonKind("again")  # after "no" to the privacy notice: start again
 
 INVITATION_MESSAGES = {
     InvitationOutcome.PROMOTED: N_("invite.promoted"),
@@ -30,6 +42,10 @@ def refresh_commands(ctx: Ctx) -> None:
     ctx.later(refresh)
 
 
+def _choose_language(ctx: Ctx) -> None:
+    ctx.reply(ctx.t("start.choose_language"), language_keyboard(ctx.t))
+
+
 @with_person(needs_consent=False)
 async def start(ctx: Ctx) -> None:
     """/start: onboarding for a newcomer, the menu for everyone else."""
@@ -47,7 +63,7 @@ async def start(ctx: Ctx) -> None:
         ctx.reply(ctx.t(INVITATION_MESSAGES[result.outcome]))
 
     if not ctx.person.has_consented:
-        ctx.reply(ctx.t("start.choose_language"), language_keyboard(ctx.t))
+        _choose_language(ctx)
         return
     ctx.show_menu()
     if promoted or ctx.person.is_facilitator:
@@ -87,15 +103,32 @@ async def consent(ctx: Ctx) -> None:
             return
         await people.forget_person(ctx.session, ctx.person)
         ctx.answer()
-        ctx.edit(ctx.t("consent.refused"))
+        ctx.edit(
+            ctx.t("consent.refused"),
+            inline([[(ctx.t("consent.button_again"), START_AGAIN.make())]]),
+        )
         return
     first_time = await people.give_consent(ctx.session, ctx.person, now=ctx.now)
     ctx.answer(ctx.t("consent.thanks_toast"))
     ctx.edit(ctx.t("consent.accepted"))
     if first_time:
-        ctx.reply(ctx.t("start.welcome", name=ctx.person.display_name))
-    ctx.show_menu()
+        # Welcome and menu in one message: the big buttons come with the first words.
+        name = talk_service.first_name(ctx.person.display_name)
+        ctx.show_menu(N_("start.welcome"), name=name)
+    else:
+        ctx.show_menu()
     refresh_commands(ctx)
+
+
+@with_person(needs_consent=False)
+async def start_again(ctx: Ctx) -> None:
+    """🔄 after saying no to the privacy notice: the start, as with /start."""
+    ctx.answer()
+    ctx.remove_buttons()
+    if ctx.person.has_consented:
+        ctx.show_menu()
+        return
+    _choose_language(ctx)
 
 
 @with_person()
@@ -105,9 +138,24 @@ async def menu(ctx: Ctx) -> None:
 
 
 async def show_help(ctx: Ctx) -> None:
-    """The Aide button: what the bot does, for participants or for facilitators."""
+    """The Aide button: what the bot does, and a real way to reach a person.
+
+    The facilitators' first names, the phone number when CONTACT_PHONE is set, and a
+    "💬 Écrire aux animateurs" button; a button for the language rather than a command.
+    """
     key = N_("help.facilitator") if ctx.person.is_facilitator else N_("help.participant")
-    ctx.show_menu(key)
+    names = await talk_service.facilitator_names(ctx.session, exclude_id=ctx.person.id)
+    reach = []
+    if names:
+        joined = talk_service.join_names(names, ctx.lang)
+        reach.append(ctx.t("help.write", names=joined, count=len(names)))
+    phone = ctx.rt.settings.contact_phone
+    if phone:
+        reach.append(ctx.t("help.phone", phone=phone))
+    text = "\n\n".join([ctx.t(key), "\n".join(reach)]) if reach else ctx.t(key)
+    rows = [[write_button(ctx)]] if names else []
+    rows.append([(ctx.t("help.button_language"), CHANGE_LANGUAGE.make())])
+    ctx.reply(text, inline(rows))
 
 
 @with_person()
@@ -119,6 +167,13 @@ async def help_(ctx: Ctx) -> None:
 @with_person(needs_consent=False)
 async def language(ctx: Ctx) -> None:
     """/language (/langue): switch language at any time."""
+    ctx.reply(ctx.t("lang.choose"), language_keyboard(ctx.t))
+
+
+@with_person()
+async def language_button(ctx: Ctx) -> None:
+    """🌐 in the help: the same as /langue, without typing it."""
+    ctx.answer()
     ctx.reply(ctx.t("lang.choose"), language_keyboard(ctx.t))
 
 
@@ -147,6 +202,8 @@ CAPABILITY = Capability(
     buttons=(
         ButtonRoute(LANGUAGE_CHOICE, choose_language),
         ButtonRoute(CONSENT_CHOICE, consent),
+        ButtonRoute(CHANGE_LANGUAGE, language_button),
+        ButtonRoute(START_AGAIN, start_again),
     ),
     menu=(MenuItem(MenuEntry(N_("menu.help")), show_help),),
 )

@@ -1,9 +1,12 @@
-"""Where a typed text or a sent file goes: a menu button, an awaited answer, a reply, or help.
+"""Where a typed text or a sent file goes: a menu button, an awaited answer, the hooks, or help.
 
 A conversation (an announcement, a new series...) says which typed input it waits for
 with `ctx.expect(name)`; a menu button always wins, so a person can leave any
-conversation by tapping the menu. Built by `handlers.assemble()` from what the
-capabilities declare.
+conversation by tapping the menu. A message nobody waits for goes to the capabilities'
+hooks, in the capabilities' order: a reply to an announcement, a typed "oui" after a
+card, and last the offer to pass the message on to the facilitators (handlers/talk.py).
+Only what no hook takes (a sticker, a location) gets the kind "use the menu" answer.
+Built by `handlers.assemble()` from what the capabilities declare.
 """
 
 from __future__ import annotations
@@ -11,9 +14,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from telegram import Message
+
 from bot.i18n import LANGUAGES, N_, Translator
 from handlers.capability import Action, Input, MenuItem, ReplyHook
 from handlers.ctx import Ctx
+
+# Menu labels that released keyboards may still show, and the entry each one stands for:
+# a person whose keyboard was not refreshed yet still gets what the button says.
+FORMER_LABELS: Mapping[str, str] = {
+    "📅 Prochaines séances": N_("menu.sessions"),
+    "📅 Next sessions": N_("menu.sessions"),
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,10 @@ class Router:
         reply_hooks: Sequence[ReplyHook],
     ) -> Router:
         by_label = {translator.t(i.entry.key, lang): i for i in menu for lang in LANGUAGES}
+        by_key = {i.entry.key: i for i in menu}
+        for label, key in FORMER_LABELS.items():
+            if key in by_key:
+                by_label.setdefault(label, by_key[key])
         by_name = {i.name: i for i in inputs}
         if len(by_name) != len(inputs):
             raise ValueError("two typed inputs share a name")
@@ -49,6 +65,15 @@ class Router:
         name = ctx.state.awaiting
         return self.inputs.get(name) if name is not None else None
 
+    async def hooks_take(self, ctx: Ctx, message: Message | None) -> bool:
+        """Whether a capability's hook took a message nobody waited for."""
+        if message is None:
+            return False
+        for hook in self.reply_hooks:
+            if await hook(ctx, message):
+                return True
+        return False
+
     async def on_text(self, ctx: Ctx) -> None:
         """Any typed text that is not a command."""
         message = ctx.update.effective_message
@@ -62,10 +87,8 @@ class Router:
         if awaited is not None:
             await awaited.on_text(ctx, text)
             return
-        if message is not None and message.reply_to_message is not None:
-            for hook in self.reply_hooks:
-                if await hook(ctx, message):
-                    return
+        if await self.hooks_take(ctx, message):
+            return
         ctx.show_menu(N_("fallback.not_understood"))
 
     async def on_media(self, ctx: Ctx) -> None:
@@ -76,7 +99,9 @@ class Router:
             await awaited.on_media(ctx, message)
             return
         if awaited is not None:
-            ctx.reply(ctx.t("fallback.text_please"))
+            ctx.show_menu(N_("fallback.text_please"))
+            return
+        if await self.hooks_take(ctx, message):
             return
         ctx.show_menu(N_("fallback.media"))
 

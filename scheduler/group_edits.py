@@ -1,5 +1,7 @@
 """The group's reminder shows live counts, edited at most once every few seconds.
 
+The post is written in the group's language (chosen at /lier), like the reminder itself.
+
 Groups allow about 20 messages a minute. Twenty taps in ten seconds must not mean twenty
 edits: the first tap edits at once, later ones mark the message dirty, and one edit
 later shows the counts of all of them.
@@ -19,8 +21,7 @@ from bot.db import Database
 from bot.http import not_modified
 from bot.i18n import Translator
 from bot.sending import Bot, inline_keyboard
-from bot.services import calendar, cards, reminders, rsvp
-from scheduler.reminders import settings_of
+from bot.services import calendar, cards, notices, reminders, rsvp
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,13 @@ class GroupEditor:
             if target is None:
                 return False
             seats = await rsvp.seats(session, occurrence)
-        cfg = settings_of(self.settings)
-        text = reminders.group_text(self.translator, cfg, occurrence, seats)
-        buttons = cards.rsvp_buttons(self.translator, cfg.group_language, occurrence_id)
+            lang = await notices.group_language_of(
+                session, occurrence, self.settings.default_language
+            )
+        tz = self.settings.tz
+        today = self.clock.now().astimezone(tz).date()
+        text = reminders.group_text(self.translator, lang, tz, occurrence, seats, today=today)
+        buttons = cards.rsvp_buttons(self.translator, lang, occurrence_id)
         markup = inline_keyboard(buttons)
         chat_id, message_id = target
         try:

@@ -22,7 +22,10 @@ def settings_of(s: Settings) -> ReminderSettings:
         tz=s.tz,
         day_before_at=s.reminder_day_before_at,
         hours_before=s.reminder_hours_before,
-        group_language=s.default_language,
+        default_language=s.default_language,
+        remind_facilitators=s.remind_facilitators,
+        quiet_start=s.quiet_hours_start,
+        quiet_end=s.quiet_hours_end,
     )
 
 

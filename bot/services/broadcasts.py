@@ -1,4 +1,7 @@
-"""Facilitators' announcements: audiences, scheduling, delivery reports, replies."""
+"""Facilitators' announcements: who writes and "💬 Répondre", audiences, scheduling, reports.
+
+Answers to an announcement go to the facilitators through bot.services.talk.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callback_data import REPLY_BUTTON
 from bot.i18n import Translator
 from bot.models import (
     Answer,
@@ -22,18 +26,22 @@ from bot.models import (
     OutboxMessage,
     OutboxState,
     Person,
-    Role,
     Rsvp,
 )
 from bot.services import outbox
-from bot.services.outbox import Outgoing
+from bot.services.outbox import Button, Outgoing
+from bot.services.talk import first_name
 
 ANNOUNCEMENT_KIND = "announcement"
-REPLY_KIND = "announcement_reply"
 REPORT_KIND = "broadcast_report"
 SUMMARY_KIND = "broadcast_summary"
-# A forwarded reply keeps this much of the participant's text (Telegram's limit is 4096).
-REPLY_EXCERPT = 3000
+# Every announcement starts with a header saying who writes ("📣 Message de Claire"):
+# the facilitator's text may use what Telegram takes, less this room.
+HEADER_ROOM = 100
+TEXT_LIMIT = outbox.TEXT_LIMIT - HEADER_ROOM
+CAPTION_LIMIT = outbox.CAPTION_LIMIT - HEADER_ROOM
+# "💬 Répondre" under an announcement: the announcement's id, or 0 on the author's preview.
+PREVIEW = 0
 # A little slack so that "now" chosen a moment ago is not "in the past" at confirmation.
 PAST_TOLERANCE = timedelta(minutes=1)
 
@@ -129,7 +137,7 @@ class InThePast(BroadcastError):
     pass
 
 
-def split_text(text: str, limit: int = outbox.TEXT_LIMIT) -> list[str]:
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Cut a long text into messages at paragraph, line, sentence or word boundaries."""
     text = text.strip()
     parts: list[str] = []
@@ -150,30 +158,94 @@ def split_text(text: str, limit: int = outbox.TEXT_LIMIT) -> list[str]:
     return parts
 
 
-def _outgoing(broadcast: Broadcast, person: Person, content: Content) -> list[Outgoing]:
-    common = {
-        "chat_id": person.telegram_id,
-        "person_id": person.id,
-        "kind": ANNOUNCEMENT_KIND,
-        "urgent": broadcast.urgent,
-        "broadcast_id": broadcast.id,
-        "reachable": person.reachable,
-        "priority": 50,
-    }
+@dataclass(frozen=True)
+class Piece:
+    """One message of an announcement as a participant receives it (and its author sees)."""
+
+    content_type: ContentType
+    text: str | None
+    file_id: str | None = None
+    buttons: tuple[tuple[Button, ...], ...] | None = None
+
+
+def pieces(
+    content: Content,
+    *,
+    author_name: str | None,
+    lang: str,
+    translator: Translator,
+    broadcast_id: int,
+) -> list[Piece]:
+    """The messages of an announcement in one language: who writes first, "💬 Répondre" last.
+
+    The author's preview is built here too (`broadcast_id` PREVIEW), so it is exactly
+    what participants receive.
+    """
+    t = translator.t
+    if author_name:
+        header = t("broadcast.header", lang, name=first_name(author_name))
+    else:
+        header = t("broadcast.header_team", lang)
+    reply = ((Button(t("broadcast.button_reply", lang), REPLY_BUTTON.make(broadcast_id)),),)
     if content.content_type != ContentType.TEXT:
-        return [
-            Outgoing(
-                dedupe_key=f"bc:{broadcast.id}:{person.id}:0",
-                content_type=content.content_type,
-                file_id=content.file_id,
-                text=content.caption,
-                **common,  # type: ignore[arg-type]
-            )
-        ]
+        caption = header + ("\n\n" + content.caption if content.caption else "")
+        return [Piece(ContentType(content.content_type), caption, content.file_id, reply)]
+    last = len(content.parts) - 1
     return [
-        Outgoing(dedupe_key=f"bc:{broadcast.id}:{person.id}:{i}", text=part, **common)  # type: ignore[arg-type]
+        Piece(
+            ContentType.TEXT,
+            header + "\n\n" + part if i == 0 else part,
+            buttons=reply if i == last else None,
+        )
         for i, part in enumerate(content.parts)
     ]
+
+
+def _outgoing(
+    broadcast: Broadcast,
+    person: Person,
+    content: Content,
+    *,
+    author_name: str | None,
+    translator: Translator,
+) -> list[Outgoing]:
+    if person.telegram_id is None:
+        return []  # counted in seats, never messaged
+    return [
+        Outgoing(
+            chat_id=person.telegram_id,
+            person_id=person.id,
+            kind=ANNOUNCEMENT_KIND,
+            dedupe_key=f"bc:{broadcast.id}:{person.id}:{i}",
+            text=piece.text,
+            content_type=piece.content_type,
+            file_id=piece.file_id,
+            buttons=piece.buttons,
+            urgent=broadcast.urgent,
+            broadcast_id=broadcast.id,
+            reachable=person.reachable,
+            priority=50,
+        )
+        for i, piece in enumerate(
+            pieces(
+                content,
+                author_name=author_name,
+                lang=person.language,
+                translator=translator,
+                broadcast_id=broadcast.id,
+            )
+        )
+    ]
+
+
+def check_content(content: Content) -> None:
+    """Refuse what would not fit once the header is on: empty text, or over the limit."""
+    limit = TEXT_LIMIT if content.content_type == ContentType.TEXT else CAPTION_LIMIT
+    for part in content.parts or ("",):
+        if content.content_type == ContentType.TEXT and not part:
+            raise outbox.ContentTooLong(0, limit)
+        if len(part) > limit:
+            raise outbox.ContentTooLong(len(part), limit)
 
 
 def content_of(broadcast: Broadcast) -> Content:
@@ -203,8 +275,7 @@ async def create_broadcast(
     existing = await session.scalar(select(Broadcast).where(Broadcast.request_key == request_key))
     if existing is not None:
         return existing, False
-    for part in content.parts or ("",):
-        outbox.check_length(part, content.content_type)
+    check_content(content)
     if send_at < now - PAST_TOLERANCE:
         raise InThePast(send_at.isoformat())
     if not await audience_people(session, audience, now, exclude_id=creator.id):
@@ -230,6 +301,10 @@ async def create_broadcast(
             session, broadcast, now=now, translator=translator, default_language=creator.language
         )
     return broadcast, True
+
+
+async def get(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
+    return await session.get(Broadcast, broadcast_id)
 
 
 async def by_request_key(session: AsyncSession, request_key: str) -> Broadcast | None:
@@ -259,11 +334,18 @@ async def start_broadcast(
         session, broadcast.audience, now, exclude_id=broadcast.created_by_id
     )
     content = content_of(broadcast)
-    messages = [m for person in people_ for m in _outgoing(broadcast, person, content)]
+    author = await _author(session, broadcast)
+    author_name = author.display_name if author else None
+    messages = [
+        m
+        for person in people_
+        for m in _outgoing(
+            broadcast, person, content, author_name=author_name, translator=translator
+        )
+    ]
     added = await outbox.enqueue_many(session, messages, now=now)
     broadcast.state = BroadcastState.SENDING
     broadcast.started_at = now
-    author = await _author(session, broadcast)
     if broadcast.report_chat_id is not None:
         lang = author.language if author else default_language
         text = render_report(translator, lang, await report(session, broadcast.id), final=False)
@@ -319,12 +401,19 @@ async def report_row(session: AsyncSession, broadcast_id: int) -> OutboxMessage 
 async def finish(
     session: AsyncSession, broadcast: Broadcast, *, now: datetime, translator: Translator
 ) -> Report:
-    """Close a finished announcement and tell its author, naming who could not be reached."""
+    """Close a finished announcement; its author learns the final figures once.
+
+    The report message the author received is edited to the final figures (naming who
+    could not be reached) by the scheduler; a summary message is written only when
+    that report never arrived, so the author never reads the same report twice.
+    """
     figures = await report(session, broadcast.id)
     broadcast.state = BroadcastState.DONE
     broadcast.finished_at = now
     author = await _author(session, broadcast)
-    if author is not None and broadcast.report_chat_id is not None:
+    row = await report_row(session, broadcast.id)
+    edited = row is not None and row.telegram_message_id is not None
+    if author is not None and broadcast.report_chat_id is not None and not edited:
         await outbox.enqueue(
             session,
             Outgoing(
@@ -345,36 +434,6 @@ def preview_text(broadcast: Broadcast, length: int = 60) -> str:
     text = (broadcast.text or "").replace("\x1e", " ").strip()
     icon = {"photo": "📷 ", "voice": "🎤 ", "document": "📄 "}.get(broadcast.content_type, "")
     return icon + (text[: length - 1] + "…" if len(text) > length else text)
-
-
-async def forward_reply(
-    session: AsyncSession,
-    *,
-    sender: Person,
-    text: str,
-    message_id: int,
-    now: datetime,
-    translator: Translator,
-) -> int:
-    """A participant replied to an announcement: tell every facilitator, with their name."""
-    excerpt = text if len(text) <= REPLY_EXCERPT else text[: REPLY_EXCERPT - 1] + "…"
-    facilitators = await _consented(session, Person.role == Role.FACILITATOR)
-    messages = [
-        Outgoing(
-            chat_id=f.telegram_id,
-            person_id=f.id,
-            kind=REPLY_KIND,
-            dedupe_key=f"reply:{sender.telegram_id}:{message_id}:{f.id}",
-            text=translator.t(
-                "report.reply_forward", f.language, name=sender.display_name, text=excerpt
-            ),
-            reachable=f.reachable,
-        )
-        for f in facilitators
-        if f.telegram_id is not None
-        if f.id != sender.id
-    ]
-    return await outbox.enqueue_many(session, messages, now=now)
 
 
 async def start_due(

@@ -1,8 +1,17 @@
-"""People, roles, consent and facilitator invitations."""
+"""People, roles, consent and facilitator invitations; people without Telegram.
+
+Someone without Telegram (or who does not want the bot) can still come: a facilitator
+adds them by name, with a phone number if they wish. They are counted in seats, the
+waiting list and attendance like anyone, and never messaged (telegram_id is None).
+Their consent is the one they gave in person: the facilitator tells them what is kept
+and confirms they agree; `consent_at` is that moment and `added_by_id` the facilitator
+who vouches for it. A facilitator can erase them when they ask.
+"""
 
 from __future__ import annotations
 
 import enum
+import re
 import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -19,6 +28,8 @@ INVITATION_PREFIX = "inv_"
 # last_seen_at is written at most this often so that reading does not always mean writing.
 LAST_SEEN_GRANULARITY = timedelta(minutes=5)
 MAX_NAME_LENGTH = 128
+# A name typed by a facilitator for someone without Telegram: it must fit on a button.
+MAX_TYPED_NAME = 40
 
 
 def _clean_name(first_name: str | None, last_name: str | None) -> str:
@@ -220,3 +231,92 @@ async def toggle_reminder(session: AsyncSession, person: Person, *, day_before: 
         return person.remind_day_before
     person.remind_hours_before = not person.remind_hours_before
     return person.remind_hours_before
+
+
+# --- people without Telegram ----------------------------------------------------------
+
+
+class PersonError(ValueError):
+    """A refused person; `code` names the problem ("name", "phone")."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def clean_typed_name(text: str) -> str | None:
+    """A name as a facilitator typed it, spaces tidied; None if empty or too long."""
+    name = " ".join(text.split())
+    if not name or len(name) > MAX_TYPED_NAME or not any(c.isalpha() for c in name):
+        return None
+    return name
+
+
+def clean_phone(text: str) -> str | None:
+    """A phone number written the usual ways ("06 12 34 56 78", "06.12.34.56.78",
+    "+33 6 12 34 56 78"), tidied for reading aloud; None if it is not one."""
+    raw = text.strip()
+    if not re.fullmatch(r"\+?[0-9 .()-]{6,30}", raw):
+        return None
+    digits = re.sub(r"[^0-9]", "", raw)
+    international: str | None = None
+    if raw.startswith("+"):
+        international = digits
+    elif digits.startswith("00"):
+        international = digits[2:]
+    if international is not None:
+        if not (international.startswith("33") and len(international) == 11):
+            return "+" + international if 8 <= len(international) <= 15 else None
+        digits = "0" + international[2:]
+    if len(digits) == 10 and digits.startswith("0"):
+        return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
+    return None
+
+
+async def add_offline_person(
+    session: AsyncSession, *, name: str, phone: str | None, by: Person, now: datetime
+) -> Person:
+    """Someone without Telegram, added by a facilitator who saw them agree in person.
+
+    Counted in seats and attendance like anyone; never messaged.
+    """
+    if not by.is_facilitator:
+        raise PermissionError("only facilitators add people")
+    clean = clean_typed_name(name)
+    if clean is None:
+        raise PersonError("name")
+    number: str | None = None
+    if phone is not None and phone.strip():
+        number = clean_phone(phone)
+        if number is None:
+            raise PersonError("phone")
+    person = Person(
+        telegram_id=None,
+        display_name=clean,
+        language=by.language,
+        role=Role.PARTICIPANT,
+        # The consent they gave in person, which this facilitator vouches for.
+        consent_at=now,
+        added_by_id=by.id,
+        phone=number,
+        reachable=True,
+        remind_day_before=False,
+        remind_hours_before=False,
+        created_at=now,
+        last_seen_at=now,
+    )
+    session.add(person)
+    await session.flush()
+    return person
+
+
+async def forget_offline_person(session: AsyncSession, *, person_id: int, by: Person) -> bool:
+    """Erase someone without Telegram who asked (their answers go with them)."""
+    if not by.is_facilitator:
+        raise PermissionError("only facilitators erase people")
+    person = await session.get(Person, person_id)
+    if person is None or person.telegram_id is not None:
+        return False
+    await session.delete(person)
+    await session.flush()
+    return True

@@ -1,25 +1,46 @@
 """Reminders: the day before at a set local time, and some hours before the start.
 
-Each reminder is an outbox row with the dedupe key (session, person, kind), so a
-restart or a second bot process never sends one twice. Reminders are enqueued when
-due; one missed while the bot was down is still sent if the session has not started
-(its row expires at the start), and the day-before one is skipped when the later one is
-already due.
+Each reminder is an outbox row with the dedupe key (session, time, person, kind), so a
+restart or a second bot process never sends one twice. Reminders are enqueued when due.
+What decides who gets what:
+
+- A reminder is sent only if the session already had its start time when the reminder
+  fell due (`Occurrence.scheduled_at`): a session moved to later today gets no "c'est
+  demain !"; its move notice told people, and the hours-before reminder follows.
+- One missed while the bot was down is still sent if the session has not started (its
+  row expires at the start); the day-before one is skipped when the later one is
+  already due.
+- Its words come from the day it leaves ("aujourd'hui", "demain"), quiet hours counted.
+- Someone who has not answered is asked once for each time the session has: after the
+  day-before question, the hours-before reminder does not ask again. People who
+  answered yes or maybe get the reminders they chose; people who said no get none.
+- Facilitators run the sessions: they get no participant reminders unless the
+  deployment asks for them (REMIND_FACILITATORS).
+- The linked group gets the day-before post in the group's language.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
-from bot.models import Answer, Occurrence, OccurrenceStatus, OutboxMessage, Person, Rsvp
+from bot.models import (
+    Answer,
+    Occurrence,
+    OccurrenceStatus,
+    OutboxMessage,
+    OutboxState,
+    Person,
+    Role,
+    Rsvp,
+)
 from bot.services import cards, outbox, rsvp
-from bot.services.notices import group_chat
+from bot.services.notices import group_chat, group_language_of
 from bot.services.outbox import Outgoing
 
 DAY_BEFORE = "day"
@@ -27,6 +48,8 @@ HOURS_BEFORE = "hours"
 REMINDER_KIND = "reminder"
 GROUP_KIND = "group_reminder"
 LOOKAHEAD = timedelta(days=2)
+# A question in one of these states never reached the person: they may be asked again.
+NOT_ASKED = (OutboxState.FAILED, OutboxState.EXPIRED, OutboxState.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -34,7 +57,12 @@ class ReminderSettings:
     tz: ZoneInfo
     day_before_at: time
     hours_before: int
-    group_language: str
+    # The language of group posts for a series whose group has none of its own.
+    default_language: str = "fr"
+    remind_facilitators: bool = False
+    # Quiet hours hold reminders (equal values: none); a reminder's words follow.
+    quiet_start: time = time(0, 0)
+    quiet_end: time = time(0, 0)
 
 
 def reminder_times(starts_at: datetime, cfg: ReminderSettings) -> dict[str, datetime]:
@@ -48,9 +76,29 @@ def reminder_times(starts_at: datetime, cfg: ReminderSettings) -> dict[str, date
     }
 
 
+def leaves_at(send_at: datetime, cfg: ReminderSettings) -> datetime:
+    """When a reminder due at `send_at` really leaves: quiet hours hold it to their end."""
+    if not outbox.in_quiet_hours(send_at, cfg.tz, cfg.quiet_start, cfg.quiet_end):
+        return send_at
+    local = send_at.astimezone(cfg.tz)
+    end = datetime.combine(local.date(), cfg.quiet_end, tzinfo=cfg.tz)
+    if end <= local:
+        end = datetime.combine(local.date() + timedelta(days=1), cfg.quiet_end, tzinfo=cfg.tz)
+    return end.astimezone(send_at.tzinfo)
+
+
+def reading_day(send_at: datetime, cfg: ReminderSettings) -> date:
+    """The local date on which the person reads a reminder due at `send_at`."""
+    return leaves_at(send_at, cfg).astimezone(cfg.tz).date()
+
+
 def _stamp(occurrence: Occurrence) -> int:
     # Part of the dedupe keys: a moved session is reminded again at its new time.
     return int(occurrence.starts_at.timestamp())
+
+
+def _key(occurrence: Occurrence, person_id: int | str, kind: str) -> str:
+    return f"rem:{occurrence.id}:{_stamp(occurrence)}:{person_id}:{kind}"
 
 
 def group_dedupe_key(occurrence: Occurrence) -> str:
@@ -93,15 +141,52 @@ async def enqueue_due(
         hours_due = times[HOURS_BEFORE] <= horizon
         if occurrence.day_before_sent_at is None and times[DAY_BEFORE] <= horizon:
             occurrence.day_before_sent_at = now
-            if not hours_due:  # too late for "tomorrow": the later reminder says it all
+            # Too late for "tomorrow" (the later reminder says it all), or the session
+            # did not have this time yet when the reminder fell due (it was moved).
+            if not hours_due and occurrence.scheduled_at <= times[DAY_BEFORE]:
                 at = max(now, times[DAY_BEFORE])
                 added += await _enqueue(session, occurrence, DAY_BEFORE, now, at, cfg, translator)
                 added += await _enqueue_group(session, occurrence, now, at, cfg, translator)
         if occurrence.hours_before_sent_at is None and hours_due:
             occurrence.hours_before_sent_at = now
-            at = max(now, times[HOURS_BEFORE])
-            added += await _enqueue(session, occurrence, HOURS_BEFORE, now, at, cfg, translator)
+            if occurrence.scheduled_at <= times[HOURS_BEFORE]:
+                at = max(now, times[HOURS_BEFORE])
+                added += await _enqueue(
+                    session, occurrence, HOURS_BEFORE, now, at, cfg, translator
+                )
     return added
+
+
+async def _asked_the_day_before(session: AsyncSession, occurrence: Occurrence) -> set[int]:
+    """People who got the day-before reminder for this session's time (someone who has
+    not answered now had not then either: it asked them)."""
+    rows = await session.scalars(
+        select(OutboxMessage.person_id).where(
+            OutboxMessage.kind == REMINDER_KIND,
+            OutboxMessage.dedupe_key.like(_key(occurrence, "%", DAY_BEFORE)),
+            OutboxMessage.state.not_in(NOT_ASKED),
+        )
+    )
+    return {person_id for person_id in rows if person_id is not None}
+
+
+def _intro(
+    translator: Translator,
+    lang: str,
+    kind: str,
+    answer: Rsvp | None,
+    occurrence: Occurrence,
+    cfg: ReminderSettings,
+    today: date,
+) -> str:
+    """The reminder's own first line, with the day as the person reads it."""
+    day = translator.format_date(occurrence.starts_at, lang, cfg.tz, today=today)
+    if answer is None:
+        return translator.t("reminder.question", lang, day=day)
+    if kind == DAY_BEFORE:
+        return translator.t("reminder.day_before", lang, day=day)
+    when = translator.format_datetime(occurrence.starts_at, lang, cfg.tz, today=today)
+    return translator.t("reminder.hours_before", lang, when=when)
 
 
 async def _enqueue(
@@ -114,17 +199,19 @@ async def _enqueue(
     translator: Translator,
 ) -> int:
     choice = Person.remind_day_before if kind == DAY_BEFORE else Person.remind_hours_before
-    rows = (
-        await session.execute(
-            select(Person, Rsvp)
-            .join(
-                Rsvp,
-                (Rsvp.person_id == Person.id) & (Rsvp.occurrence_id == occurrence.id),
-                isouter=True,
-            )
-            .where(Person.consent_at.is_not(None), choice.is_(True))
+    query = (
+        select(Person, Rsvp)
+        .join(
+            Rsvp,
+            (Rsvp.person_id == Person.id) & (Rsvp.occurrence_id == occurrence.id),
+            isouter=True,
         )
-    ).all()
+        .where(Person.consent_at.is_not(None), choice.is_(True))
+    )
+    if not cfg.remind_facilitators:
+        query = query.where(Person.role != Role.FACILITATOR)
+    rows = (await session.execute(query)).all()
+    asked = await _asked_the_day_before(session, occurrence) if kind == HOURS_BEFORE else set()
     seats = await rsvp.seats(session, occurrence)
     line = [
         r.id
@@ -133,10 +220,13 @@ async def _enqueue(
             key=lambda r: (r.queued_at, r.id),
         )
     ]
+    today = reading_day(send_at, cfg)
     messages = []
     for person, answer in rows:
         if answer is not None and answer.answer == Answer.NO:
             continue  # they said no: no reminder
+        if answer is None and person.id in asked:
+            continue  # asked the day before already: once is enough
         if person.telegram_id is None:
             continue  # counted in seats, never messaged
         mine = rsvp.MyAnswer(
@@ -145,19 +235,18 @@ async def _enqueue(
             line.index(answer.id) + 1 if answer is not None and answer.id in line else None,
         )
         lang = person.language
-        if answer is None:
-            intro = translator.t("reminder.question", lang)
-        elif kind == DAY_BEFORE:
-            intro = translator.t("reminder.day_before", lang)
-        else:
-            intro = translator.t("reminder.hours_before", lang, hours=cfg.hours_before)
-        text = intro + "\n\n" + cards.card(translator, lang, cfg.tz, occurrence, seats, mine)
+        intro = _intro(translator, lang, kind, answer, occurrence, cfg, today)
+        # A reminder has no "📍 Où ?" button: its card says where.
+        card = cards.card(
+            translator, lang, cfg.tz, occurrence, seats, mine, today=today, place=True
+        )
+        text = intro + "\n\n" + card
         messages.append(
             Outgoing(
                 chat_id=person.telegram_id,
                 person_id=person.id,
                 kind=REMINDER_KIND,
-                dedupe_key=f"rem:{occurrence.id}:{_stamp(occurrence)}:{person.id}:{kind}",
+                dedupe_key=_key(occurrence, person.id, kind),
                 text=text,
                 buttons=cards.rsvp_buttons(translator, lang, occurrence.id, mine),
                 not_before=send_at,
@@ -180,6 +269,7 @@ async def _enqueue_group(
     chat_id = await group_chat(session, occurrence)
     if chat_id is None:
         return 0
+    lang = await group_language_of(session, occurrence, cfg.default_language)
     seats = await rsvp.seats(session, occurrence)
     added = await outbox.enqueue(
         session,
@@ -187,8 +277,10 @@ async def _enqueue_group(
             chat_id=chat_id,
             kind=GROUP_KIND,
             dedupe_key=group_dedupe_key(occurrence),
-            text=group_text(translator, cfg, occurrence, seats),
-            buttons=cards.rsvp_buttons(translator, cfg.group_language, occurrence.id),
+            text=group_text(
+                translator, lang, cfg.tz, occurrence, seats, today=reading_day(send_at, cfg)
+            ),
+            buttons=cards.rsvp_buttons(translator, lang, occurrence.id),
             not_before=send_at,
             expires_at=occurrence.starts_at,
             priority=40,
@@ -199,14 +291,22 @@ async def _enqueue_group(
 
 
 def group_text(
-    translator: Translator, cfg: ReminderSettings, occurrence: Occurrence, seats: rsvp.Seats
+    translator: Translator,
+    lang: str,
+    tz: ZoneInfo,
+    occurrence: Occurrence,
+    seats: rsvp.Seats,
+    *,
+    today: date,
 ) -> str:
-    """The group's reminder: counts only, never names."""
-    lang = cfg.group_language
+    """The group's reminder: counts only, never names; `today` is the local date it is read."""
+    day = translator.format_date(occurrence.starts_at, lang, tz, today=today)
     return (
-        translator.t("reminder.group", lang)
+        translator.t("reminder.group", lang, day=day)
         + "\n\n"
-        + cards.card(translator, lang, cfg.tz, occurrence, seats, show_mine=False)
+        + cards.card(
+            translator, lang, tz, occurrence, seats, show_mine=False, today=today, place=True
+        )
     )
 
 

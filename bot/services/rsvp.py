@@ -409,6 +409,14 @@ async def my_answers(
     return result
 
 
+async def answers_by_person(session: AsyncSession, occurrence_id: int) -> dict[int, MyAnswer]:
+    """Everyone's answer for one session, with their place in line (one query)."""
+    answers = await _answers(session, occurrence_id)
+    return {
+        r.person_id: MyAnswer(Answer(r.answer), r.plus_one, _position(answers, r)) for r in answers
+    }
+
+
 @dataclass(frozen=True)
 class Attendee:
     person_id: int
@@ -418,13 +426,15 @@ class Attendee:
     waitlisted: bool
     present: bool | None
     on_behalf: bool
+    # False for someone without Telegram a facilitator added: counted, never messaged.
+    uses_telegram: bool = True
 
 
 async def attendees(session: AsyncSession, occurrence_id: int) -> list[Attendee]:
     """Names and answers, for facilitators only: confirmed, then the line, maybe, no."""
     rows = (
         await session.execute(
-            select(Rsvp, Person.display_name)
+            select(Rsvp, Person.display_name, Person.telegram_id)
             .join(Person, Person.id == Rsvp.person_id)
             .where(Rsvp.occurrence_id == occurrence_id)
             .order_by(Rsvp.queued_at, Rsvp.id)
@@ -439,8 +449,9 @@ async def attendees(session: AsyncSession, occurrence_id: int) -> list[Attendee]
             waitlisted=r.waitlisted,
             present=r.present,
             on_behalf=r.answered_by_id is not None,
+            uses_telegram=telegram_id is not None,
         )
-        for r, name in rows
+        for r, name, telegram_id in rows
     ]
 
 

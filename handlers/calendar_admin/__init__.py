@@ -4,8 +4,10 @@ Everything here is for facilitators. A new series or session is a draft until
 "Créer"; nothing is written before. Buttons carry ids that are looked up again (the
 data can be forged or old), and the buttons that change a session also carry its start
 time, so a session moved since the button was shown is not cancelled or moved by
-mistake. Whoever answered yes or maybe is told of a change by the calendar service,
-through the outbox, in the same transaction as the change.
+mistake. A change ends with whom to tell: everyone (the group is open: anyone may
+come any week) or whoever answered; the calendar service tells them through the outbox,
+in the same transaction as the change. People without Telegram are counted like anyone
+and never messaged: the facilitator is shown whom to phone.
 
 Here: the ways in (the menu button, /calendrier, the calendar menu, leaving a draft)
 and CAPABILITY, what the calendar adds to the bot. Beside it:
@@ -20,14 +22,16 @@ and CAPABILITY, what the calendar adds to the bot. Beside it:
   sessions     upcoming sessions, who comes, answering for someone
   cancel_move  cancel or move one session
   attendance   who came to a session that has started
+  offline      adding (or erasing) someone without Telegram
 """
 
 from __future__ import annotations
 
 from bot.context import MenuEntry
 from bot.i18n import N_
-from handlers.calendar_admin import attendance, cancel_move, series, sessions, wizard
+from handlers.calendar_admin import attendance, cancel_move, offline, series, sessions, wizard
 from handlers.calendar_admin.buttons import (
+    ADD_OFFLINE,
     ANSWER,
     ANSWER_FOR,
     ATTENDANCE_SHEET,
@@ -35,10 +39,13 @@ from handlers.calendar_admin.buttons import (
     CONFIRM_CHANGE,
     EDIT_FIELD,
     FIELD_CHOICE,
+    FORGET,
     LEAVE,
+    OFFLINE,
     PEOPLE_PAGE,
     PRESENT,
     QUICK_REASON,
+    SERIES_NOTICE,
     SERIES_SCREEN,
     SESSION_ACTION,
     STOP_SERIES,
@@ -110,12 +117,16 @@ CAPABILITY = Capability(
         ButtonRoute(SERIES_SCREEN, series.on_series, facilitators_only=True),
         ButtonRoute(EDIT_FIELD, series.on_edit_start, facilitators_only=True),
         ButtonRoute(FIELD_CHOICE, series.on_edit_button, facilitators_only=True),
+        ButtonRoute(SERIES_NOTICE, series.on_notice, facilitators_only=True),
         ButtonRoute(STOP_SERIES_ASK, series.on_stop_ask, facilitators_only=True),
         ButtonRoute(STOP_SERIES, series.on_stop, facilitators_only=True),
         ButtonRoute(SESSION_ACTION, sessions.on_session_action, facilitators_only=True),
         ButtonRoute(PEOPLE_PAGE, sessions.on_picker, facilitators_only=True),
         ButtonRoute(ANSWER_FOR, sessions.on_answer_for, facilitators_only=True),
         ButtonRoute(ANSWER, sessions.on_answer, facilitators_only=True),
+        ButtonRoute(ADD_OFFLINE, offline.on_add, facilitators_only=True),
+        ButtonRoute(OFFLINE, offline.on_choice, facilitators_only=True),
+        ButtonRoute(FORGET, offline.on_forget, facilitators_only=True),
         ButtonRoute(QUICK_REASON, cancel_move.on_quick_reason, facilitators_only=True),
         ButtonRoute(CONFIRM_CHANGE, cancel_move.on_confirm, facilitators_only=True),
         ButtonRoute(ATTENDANCE_SHEET, attendance.on_sheet, facilitators_only=True),
@@ -128,5 +139,6 @@ CAPABILITY = Capability(
         Input(series.EDIT_TEXT, series.on_edit_text),
         Input(cancel_move.REASON_TEXT, cancel_move.on_reason_text),
         Input(cancel_move.MOVE_TEXT, cancel_move.on_move_text),
+        Input(offline.OFFLINE_TEXT, offline.on_text),
     ),
 )

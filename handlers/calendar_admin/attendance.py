@@ -1,4 +1,8 @@
-"""Attendance of a session that has started: who came, and people who came unannounced."""
+"""Attendance of a session that has started: who came, and people who came unannounced.
+
+Someone without Telegram is on the sheet like anyone (marked 📵); one who came and is
+not known yet is added from "👤 Autre personne" (handlers.calendar_admin.offline).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,15 @@ from handlers.calendar_admin.buttons import (
     WalkIns,
 )
 from handlers.calendar_admin.lookups import Need, known_person, open_session
-from handlers.calendar_admin.wording import Row, pairs, short, show_screen, when
+from handlers.calendar_admin.wording import (
+    OFFLINE_MARK,
+    Row,
+    pairs,
+    short,
+    show_screen,
+    title,
+    when,
+)
 from handlers.ctx import Ctx, with_person
 from handlers.keyboards import inline
 
@@ -28,7 +40,7 @@ async def recent(ctx: Ctx, *, edit: bool) -> None:
     """The sessions that have started, to choose the one to take attendance of."""
     found = await calendar.recent(ctx.session, now=ctx.now, limit=RECENT_LIMIT)
     rows: list[Row] = [
-        [(short(f"{o.title} · {when(ctx, o)}"), ATTENDANCE_SHEET.make(o.id))] for o in found
+        [(short(f"{title(ctx, o)} · {when(ctx, o)}"), ATTENDANCE_SHEET.make(o.id))] for o in found
     ]
     rows.append([(ctx.t("cal.button_back"), CALENDAR_MENU.make(MenuAction.HOME))])
     text = ctx.t("cal.attendance_choose") if found else ctx.t("cal.attendance_none")
@@ -44,20 +56,27 @@ def _listed(people: list[rsvp.Attendee]) -> list[rsvp.Attendee]:
     return ordered[:MAX_LISTED]
 
 
-async def _sheet(ctx: Ctx, occurrence: Occurrence) -> None:
+async def show_sheet(ctx: Ctx, occurrence: Occurrence) -> None:
     """The attendance sheet, edited in place after every tap."""
     people = _listed(await rsvp.attendees(ctx.session, occurrence.id))
     figures = await rsvp.attendance(ctx.session, occurrence.id)
     lines = [
-        ctx.t("cal.sheet_title", title=occurrence.title, when=when(ctx, occurrence)),
-        ctx.t("cal.sheet_present", total=figures.total, walk_ins=figures.walk_ins),
+        ctx.t("cal.sheet_title", title=title(ctx, occurrence), when=when(ctx, occurrence)),
+        ctx.t("cal.sheet_present", count=figures.total, walk_ins=figures.walk_ins),
     ]
     if figures.said_yes:
-        lines.append(ctx.t("cal.sheet_came", came=figures.yes_and_came, said_yes=figures.said_yes))
+        lines.append(
+            ctx.t("cal.sheet_came", count=figures.yes_and_came, said_yes=figures.said_yes)
+        )
     lines.append(ctx.t("cal.sheet_hint") if people else ctx.t("cal.sheet_nobody"))
+    if any(not a.uses_telegram for a in people):
+        lines.append(ctx.t("cal.legend_offline"))
     names = [
         (
-            ("✅ " if a.present else "⬜ ") + short(a.name) + (" +1" if a.plus_one else ""),
+            ("✅ " if a.present else "⬜ ")
+            + short(a.name)
+            + (" +1" if a.plus_one else "")
+            + ("" if a.uses_telegram else f" {OFFLINE_MARK}"),
             PRESENT.make(occurrence.id, a.person_id),
         )
         for a in people
@@ -80,7 +99,7 @@ async def on_sheet(ctx: Ctx) -> None:
     """A session chosen for attendance."""
     found = await open_session(ctx, ATTENDANCE_SHEET, Need.STARTED)
     if found is not None:
-        await _sheet(ctx, found[1])
+        await show_sheet(ctx, found[1])
 
 
 @with_person(facilitator_only=True)
@@ -100,7 +119,7 @@ async def on_present(ctx: Ctx) -> None:
         ctx.answer(ctx.t("cal.present_toast", name=person.display_name))
     else:
         ctx.answer(ctx.t("cal.absent_toast", name=person.display_name))
-    await _sheet(ctx, occurrence)
+    await show_sheet(ctx, occurrence)
 
 
 @with_person(facilitator_only=True)
@@ -121,4 +140,4 @@ async def on_walk_ins(ctx: Ctx) -> None:
         delta=1 if direction is WalkIns.UP else -1,
         now=ctx.now,
     )
-    await _sheet(ctx, occurrence)
+    await show_sheet(ctx, occurrence)

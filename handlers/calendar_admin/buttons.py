@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from bot.callback_data import ID, ButtonKind, TapCode
 from bot.models import Occurrence
+from bot.services.notices import NoticeAudience
 
 STAMP = r"[0-9]{1,10}"
 PAGE = r"[0-9]{1,4}"
@@ -89,6 +90,32 @@ class WalkIns(enum.StrEnum):
     DOWN = "d"
 
 
+class Notify(enum.StrEnum):
+    """Whom a change is told to, as a button carries it."""
+
+    ANSWERED = "a"
+    EVERYONE = "e"
+
+    @property
+    def audience(self) -> NoticeAudience:
+        if self is Notify.EVERYONE:
+            return NoticeAudience.EVERYONE
+        return NoticeAudience.ANSWERED
+
+
+class Offline(enum.StrEnum):
+    """The buttons of adding someone without Telegram."""
+
+    NO_PHONE = "p"  # no phone number
+    AGREED = "ok"  # they agreed in person: add them
+    SOMEONE_ELSE = "new"  # not the person of that name already known
+
+
+class Forget(enum.StrEnum):
+    ASK = "ask"
+    YES = "yes"
+
+
 # What a facilitator can answer for someone: no +1 from the facilitator's side.
 ANSWER_CODES = (TapCode.YES, TapCode.MAYBE, TapCode.NO)
 
@@ -100,13 +127,21 @@ SERIES_SCREEN = ButtonKind("cas", (ID,))
 EDIT_FIELD = ButtonKind("cae", (ID, one_of(SeriesField)))
 FIELD_CHOICE = ButtonKind("cav", (ID, one_of(TAPPED_FIELDS), r"[0-9a-z]{1,8}"))
 STOP_SERIES_ASK = ButtonKind("caq", (ID,))
-STOP_SERIES = ButtonKind("caz", (ID,))
+STOP_SERIES = ButtonKind("caz", (ID, one_of(Notify)))  # stop, and tell whom
 SESSION_ACTION = ButtonKind("cao", (ID, one_of(SessionAction), STAMP))
 PEOPLE_PAGE = ButtonKind("cap", (ID, one_of(PickerMode), PAGE))
 ANSWER_FOR = ButtonKind("cab", (ID, ID))  # the session, the person: show the answers
 ANSWER = ButtonKind("caa", (ID, ID, one_of(ANSWER_CODES)))  # ... and record one
 QUICK_REASON = ButtonKind("cac", (ID, one_of(QuickReason)))
-CONFIRM_CHANGE = ButtonKind("cak", (ID, one_of(SessionChange), STAMP))
+# The session, the change, whom to tell, and its start time when the question was asked.
+CONFIRM_CHANGE = ButtonKind("cak", (ID, one_of(SessionChange), one_of(Notify), STAMP))
 ATTENDANCE_SHEET = ButtonKind("cat", (ID,))
 PRESENT = ButtonKind("cai", (ID, ID))  # the session, the person: there / not there
 WALK_INS = ButtonKind("caj", (ID, one_of(WalkIns)))
+# A new time or place for a series, and whom to tell (the change waits in a draft).
+SERIES_NOTICE = ButtonKind("cau", (ID, one_of(Notify)))
+# From the people picker: add someone without Telegram (the session, the picker's mode).
+ADD_OFFLINE = ButtonKind("can", (ID, one_of(PickerMode)))
+OFFLINE = ButtonKind("cay", (one_of(Offline),))
+# Erase someone without Telegram who asked (the session, the person, ask or do it).
+FORGET = ButtonKind("caf", (ID, ID, one_of(Forget)))

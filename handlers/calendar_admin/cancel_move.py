@@ -1,8 +1,10 @@
-"""Cancelling or moving one session: the reason or the new time, then a confirmation.
+"""Cancelling or moving one session: the reason or the new time, then whom to tell.
 
-The draft and the confirm button keep the session's start time (its stamp), so a
+The draft and the confirm buttons keep the session's start time (its stamp), so a
 session moved since the question was asked is not cancelled or moved by mistake. The
-calendar service tells whoever answered yes or maybe, in the same transaction.
+last question is whom to tell: everyone (anyone may come any week) or the people who
+answered; each button says how many. The calendar service tells them, and the
+session's group, in the same transaction; the facilitator is shown whom to phone.
 """
 
 from __future__ import annotations
@@ -12,15 +14,18 @@ from collections.abc import Mapping
 from bot.callback_data import Callback
 from bot.i18n import N_
 from bot.models import Occurrence
-from bot.services import calendar, rsvp
+from bot.services import calendar, notices
+from bot.services import calendar_queries as queries
 from bot.services.calendar import CalendarError
-from bot.services.notices import Change, people_concerned
+from bot.services.names import REASON_KEYS
+from bot.services.notices import Change, NoticeAudience
 from bot.services.timeparse import parse_datetime
 from handlers.calendar_admin.buttons import (
     CONFIRM_CHANGE,
     LEAVE,
     QUICK_REASON,
     Leave,
+    Notify,
     QuickReason,
     SessionChange,
     stamp,
@@ -28,19 +33,39 @@ from handlers.calendar_admin.buttons import (
 from handlers.calendar_admin.drafts import CancelDraft, MoveDraft, SessionChangeDraft, filled
 from handlers.calendar_admin.lookups import Need, find_session
 from handlers.calendar_admin.values import clean
-from handlers.calendar_admin.wording import Row, error_text, refuse, show_choice, when
+from handlers.calendar_admin.wording import (
+    Row,
+    error_text,
+    notify_rows,
+    refuse,
+    show_choice,
+    title,
+    told_lines,
+    when,
+)
 from handlers.ctx import Ctx, with_person
 from handlers.keyboards import inline
 
 REASON_TEXT = "calendar.reason"
 MOVE_TEXT = "calendar.move"
 
-# The emoji goes on the button only: the reason itself is what participants read.
-QUICK_REASONS: Mapping[QuickReason, tuple[str, str]] = {
-    QuickReason.SICK: ("🤒", N_("cal.reason_sick")),
-    QuickReason.ROOM: ("🚪", N_("cal.reason_room")),
-    QuickReason.WEATHER: ("🌧️", N_("cal.reason_weather")),
-}
+# Each quick reason: its button (short, with an emoji) and the sentence participants
+# read, kept as its key so that each reads it in their own language.
+QUICK_REASONS: Mapping[QuickReason, tuple[str, str]] = dict(
+    zip(
+        QuickReason,
+        zip(
+            (
+                N_("cal.button_reason_sick"),
+                N_("cal.button_reason_room"),
+                N_("cal.button_reason_weather"),
+            ),
+            REASON_KEYS,
+            strict=True,
+        ),
+        strict=True,
+    )
+)
 # What the facilitator is told once it is done: the toast, then the message.
 DONE: Mapping[SessionChange, tuple[str, str]] = {
     SessionChange.CANCEL: (N_("cal.cancelled_toast"), N_("cal.cancelled")),
@@ -60,15 +85,23 @@ async def _session_of(ctx: Ctx, draft: SessionChangeDraft) -> Occurrence | None:
     return occurrence
 
 
-async def _told_count(ctx: Ctx, occurrence: Occurrence) -> int:
-    seats = await rsvp.seats(ctx.session, occurrence)
-    return seats.yes + seats.waiting + seats.maybe
+async def _ask_whom(
+    ctx: Ctx, draft: SessionChangeDraft, occurrence: Occurrence, text: str
+) -> None:
+    """The last question before cancelling or moving: whom to tell (each button does it),
+    or keep the session as it is."""
+    counts = await calendar.notice_counts(
+        ctx.session, by=ctx.person, now=ctx.now, occurrence_id=occurrence.id
+    )
+    lines = [text]
+    if await notices.group_chat(ctx.session, occurrence) is not None:
+        lines.append(ctx.t("cal.group_will_know"))
+    lines.append(ctx.t("cal.ask_whom"))
 
+    def confirm(notify: Notify) -> str:
+        return CONFIRM_CHANGE.make(draft.occurrence_id, draft.change, notify, draft.stamp)
 
-def _ask_confirmation(ctx: Ctx, draft: SessionChangeDraft, text: str, button: str) -> None:
-    """The last question before cancelling or moving: do it, or keep the session."""
-    confirm = CONFIRM_CHANGE.make(draft.occurrence_id, draft.change, draft.stamp)
-    ctx.reply(text, inline([[(button, confirm)], _keep_row(ctx)]))
+    ctx.reply("\n".join(lines), inline([*notify_rows(ctx, counts, confirm), _keep_row(ctx)]))
 
 
 # --- cancelling ---------------------------------------------------------------------
@@ -79,11 +112,11 @@ def ask_reason(ctx: Ctx, occurrence: Occurrence) -> None:
     ctx.start_draft(CancelDraft(occurrence_id=occurrence.id, stamp=stamp(occurrence)))
     ctx.expect(REASON_TEXT)
     rows = [
-        [(f"{emoji} {ctx.t(key)}", QUICK_REASON.make(occurrence.id, reason))]
-        for reason, (emoji, key) in QUICK_REASONS.items()
+        [(ctx.t(label), QUICK_REASON.make(occurrence.id, reason))]
+        for reason, (label, _key) in QUICK_REASONS.items()
     ]
     ctx.reply(
-        ctx.t("cal.ask_reason", title=occurrence.title, when=when(ctx, occurrence)),
+        ctx.t("cal.ask_reason", title=title(ctx, occurrence), when=when(ctx, occurrence)),
         inline([*rows, _keep_row(ctx)]),
     )
 
@@ -95,12 +128,11 @@ async def _confirm_cancel(
     ctx.stop_expecting()
     question = ctx.t(
         "cal.confirm_cancel",
-        title=occurrence.title,
+        title=title(ctx, occurrence),
         when=when(ctx, occurrence),
         reason=reason,
-        count=await _told_count(ctx, occurrence),
     )
-    _ask_confirmation(ctx, draft, question, ctx.t("cal.button_confirm_cancel"))
+    await _ask_whom(ctx, draft, occurrence, question)
 
 
 @with_person(facilitator_only=True)
@@ -114,10 +146,10 @@ async def on_quick_reason(ctx: Ctx) -> None:
     occurrence = await _session_of(ctx, draft)
     if occurrence is None:
         return
-    emoji, key = QUICK_REASONS[QuickReason(button.args[1])]
-    reason = ctx.t(key)
-    show_choice(ctx, f"{emoji} {reason}")
-    await _confirm_cancel(ctx, occurrence, draft, reason)
+    label, key = QUICK_REASONS[QuickReason(button.args[1])]
+    show_choice(ctx, ctx.t(label))
+    draft.reason_key = key
+    await _confirm_cancel(ctx, occurrence, draft, ctx.t(key))
 
 
 async def on_reason_text(ctx: Ctx, text: str) -> None:
@@ -133,6 +165,7 @@ async def on_reason_text(ctx: Ctx, text: str) -> None:
     if reason is None:
         ctx.reply(ctx.t("cal.bad_reason", limit=calendar.MAX_REASON), inline([_keep_row(ctx)]))
         return
+    draft.reason_key = None  # typed words are shown as typed
     await _confirm_cancel(ctx, occurrence, draft, reason)
 
 
@@ -144,7 +177,7 @@ def ask_move(ctx: Ctx, occurrence: Occurrence) -> None:
     ctx.start_draft(MoveDraft(occurrence_id=occurrence.id, stamp=stamp(occurrence)))
     ctx.expect(MOVE_TEXT)
     ctx.reply(
-        ctx.t("cal.ask_move", title=occurrence.title, when=when(ctx, occurrence)),
+        ctx.t("cal.ask_move", title=title(ctx, occurrence), when=when(ctx, occurrence)),
         inline([_keep_row(ctx)]),
     )
 
@@ -170,12 +203,11 @@ async def on_move_text(ctx: Ctx, text: str) -> None:
         ctx.stop_expecting()
         question = ctx.t(
             "cal.confirm_move",
-            title=occurrence.title,
+            title=title(ctx, occurrence),
             old=when(ctx, occurrence),
             when=ctx.fmt_datetime(moment),
-            count=await _told_count(ctx, occurrence),
         )
-        _ask_confirmation(ctx, draft, question, ctx.t("cal.button_confirm_move"))
+        await _ask_whom(ctx, draft, occurrence, question)
         return
     ctx.reply(problem, inline([_keep_row(ctx)]))
 
@@ -188,22 +220,26 @@ def _confirms(button: Callback, draft: SessionChangeDraft) -> bool:
     return (
         draft.ready
         and draft.change == button.args[1]
-        and (draft.occurrence_id, draft.stamp) == (button.int_arg(0), button.int_arg(2))
+        and (draft.occurrence_id, draft.stamp) == (button.int_arg(0), button.int_arg(3))
     )
 
 
-async def _make_change(ctx: Ctx, draft: SessionChangeDraft, occurrence: Occurrence) -> Change:
+async def _make_change(
+    ctx: Ctx, draft: SessionChangeDraft, occurrence: Occurrence, audience: NoticeAudience
+) -> Change:
     s = ctx.rt.settings
     if isinstance(draft, CancelDraft):
         return await calendar.cancel_occurrence(
             ctx.session,
             occurrence_id=occurrence.id,
             reason=filled(draft.reason),
+            reason_key=draft.reason_key,
             by=ctx.person,
             now=ctx.now,
             translator=ctx.rt.translator,
             tz=s.tz,
             group_language=s.default_language,
+            audience=audience,
         )
     if isinstance(draft, MoveDraft):
         return await calendar.move_occurrence(
@@ -215,13 +251,14 @@ async def _make_change(ctx: Ctx, draft: SessionChangeDraft, occurrence: Occurren
             translator=ctx.rt.translator,
             tz=s.tz,
             group_language=s.default_language,
+            audience=audience,
         )
     raise TypeError(f"no change for {draft!r}")
 
 
 @with_person(facilitator_only=True)
 async def on_confirm(ctx: Ctx) -> None:
-    """✅ Oui: cancel or move the session; whoever answered yes or maybe is told."""
+    """📢 / 👥: cancel or move the session, and tell the people chosen."""
     button = ctx.button(CONFIRM_CHANGE)
     draft = ctx.draft(SessionChangeDraft)
     if button is None or draft is None or not _confirms(button, draft):
@@ -234,19 +271,18 @@ async def on_confirm(ctx: Ctx) -> None:
         ctx.remove_buttons()
         return
     try:
-        change = await _make_change(ctx, draft, occurrence)
+        change = await _make_change(ctx, draft, occurrence, Notify(button.args[2]).audience)
     except CalendarError as exc:
         ctx.remove_buttons()
         refuse(ctx, error_text(ctx, exc.code))
         return
+    offline = await queries.offline_answered(ctx.session, now=ctx.now, occurrence_id=occurrence.id)
+    group = await notices.group_chat(ctx.session, occurrence) is not None
     toast, done = DONE[draft.change]
     ctx.answer(ctx.t(toast))
     # After the change: a moved session says its new time.
     ctx.edit(
-        ctx.t(
-            done,
-            title=occurrence.title,
-            when=when(ctx, occurrence),
-            count=people_concerned([change]),
-        )
+        ctx.t(done, title=title(ctx, occurrence), when=when(ctx, occurrence))
+        + "\n"
+        + told_lines(ctx, len(change.person_ids), offline, group=group)
     )

@@ -12,8 +12,9 @@ from datetime import date, datetime, time
 from typing import ClassVar, TypeVar
 
 from bot.context import Draft
+from bot.models import Series
 from bot.services.calendar import SeriesInput
-from handlers.calendar_admin.buttons import SeriesField, SessionChange
+from handlers.calendar_admin.buttons import PickerMode, SeriesField, SessionChange
 
 T = TypeVar("T")
 
@@ -64,6 +65,7 @@ class NewSessionDraft(CalendarDraft):
     # Only the time had to be given again (it went by): back to the summary after it.
     resume: bool = False
     title: str | None = None
+    title_key: str | None = None  # a suggested name, shown in each reader's language
     weekday: int | None = None
     start_time: time | None = None
     starts_at: datetime | None = None  # a one-off session's day and time
@@ -89,6 +91,7 @@ class NewSessionDraft(CalendarDraft):
             capacity=filled(self.capacity),
             description=self.description,
             map_url=self.map_url,
+            title_key=self.title_key,
         )
 
     def one_off(self) -> OneOffInput:
@@ -109,6 +112,44 @@ class SeriesFieldDraft(CalendarDraft):
     field: SeriesField
 
 
+@dataclass(frozen=True)
+class SeriesEdit:
+    """One change to a series; the field left None is not touched."""
+
+    title: str | None = None
+    title_key: str | None = None  # the typed title is a suggested name
+    place: str | None = None
+    start_time: time | None = None
+    duration_minutes: int | None = None
+    capacity: int | None = None
+    description: str | None = None  # "" removes it
+
+    def same_as(self, series: Series) -> bool:
+        pairs: list[tuple[object, object]] = [
+            (self.title, series.title),
+            (self.place, series.place),
+            (self.start_time, series.start_time),
+            (self.duration_minutes, series.duration_minutes),
+            (self.capacity, series.capacity),
+            (self.description, series.description or ""),
+        ]
+        return all(new is None or new == old for new, old in pairs)
+
+    def told(self, series: Series) -> bool:
+        """Whether people are told of it: a new time or a new place."""
+        return (self.start_time is not None and self.start_time != series.start_time) or (
+            self.place is not None and self.place != series.place
+        )
+
+
+@dataclass
+class SeriesNoticeDraft(CalendarDraft):
+    """A new time or place for a series, waiting for whom to tell."""
+
+    series_id: int
+    edit: SeriesEdit
+
+
 @dataclass
 class SessionChangeDraft(CalendarDraft):
     """A session being cancelled or moved, as it was when the facilitator started."""
@@ -126,7 +167,8 @@ class SessionChangeDraft(CalendarDraft):
 @dataclass
 class CancelDraft(SessionChangeDraft):
     change = SessionChange.CANCEL
-    reason: str | None = None
+    reason: str | None = None  # as typed, or a quick reason in the facilitator's words
+    reason_key: str | None = None  # a quick reason, shown in each reader's language
 
     @property
     def ready(self) -> bool:
@@ -141,3 +183,20 @@ class MoveDraft(SessionChangeDraft):
     @property
     def ready(self) -> bool:
         return self.new_start is not None
+
+
+class OfflineStep(enum.Enum):
+    NAME = enum.auto()
+    PHONE = enum.auto()
+    CONSENT = enum.auto()
+
+
+@dataclass
+class OfflinePersonDraft(CalendarDraft):
+    """Someone without Telegram being added from the people picker of a session."""
+
+    occurrence_id: int
+    mode: PickerMode  # answer for them, or mark them present
+    step: OfflineStep = OfflineStep.NAME
+    name: str | None = None
+    phone: str | None = None

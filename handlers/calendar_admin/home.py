@@ -6,16 +6,16 @@ from __future__ import annotations
 from bot.models import Series
 from bot.services import calendar
 from handlers.calendar_admin.buttons import CALENDAR_MENU, SERIES_SCREEN, MenuAction
-from handlers.calendar_admin.wording import Row, hhmm, short, show_screen, weekday
+from handlers.calendar_admin.wording import Row, short, show_screen, spoken_time, title, weekday
 from handlers.ctx import Ctx
 from handlers.keyboards import inline
 
 
 def _series_label(ctx: Ctx, series: Series) -> str:
     params = {
-        "title": short(series.title),
+        "title": short(title(ctx, series)),
         "weekday": weekday(ctx, series.weekday),
-        "time": hhmm(series.start_time),
+        "time": spoken_time(ctx, series.start_time),
     }
     if series.interval_weeks == 2:
         return ctx.t("cal.series_button_other", **params)

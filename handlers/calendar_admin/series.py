@@ -1,13 +1,12 @@
 """One series: its screen, changing a field (for every future session), stopping it.
 
-The calendar service tells whoever a change moves (a session's time, a seat), in the
-same transaction; these screens only say how many were told.
+A new time or place, and stopping, first ask whom to tell: everyone (anyone may come
+any week) or the people who answered, each button with its number. The calendar
+service tells them (and whoever a seat moves), in the same transaction; these screens
+say how many were told and whom to phone.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import time
 
 from telegram import Message
 
@@ -16,19 +15,22 @@ from bot.models import Series
 from bot.services import calendar
 from bot.services import calendar_queries as queries
 from bot.services.calendar import CalendarError
-from bot.services.notices import people_concerned
+from bot.services.names import title_key_for
+from bot.services.notices import NoticeAudience
 from bot.services.timeparse import parse_duration_minutes, parse_time
 from handlers.calendar_admin.buttons import (
     CALENDAR_MENU,
     EDIT_FIELD,
     FIELD_CHOICE,
+    SERIES_NOTICE,
     SERIES_SCREEN,
     STOP_SERIES,
     STOP_SERIES_ASK,
     MenuAction,
+    Notify,
     SeriesField,
 )
-from handlers.calendar_admin.drafts import SeriesFieldDraft
+from handlers.calendar_admin.drafts import SeriesEdit, SeriesFieldDraft, SeriesNoticeDraft
 from handlers.calendar_admin.home import home
 from handlers.calendar_admin.lookups import live_series, open_series
 from handlers.calendar_admin.values import (
@@ -47,12 +49,15 @@ from handlers.calendar_admin.wording import (
     duration,
     error_text,
     fit,
-    hhmm,
+    notify_rows,
     pairs,
     refuse,
     rule_line,
     show_choice,
     show_screen,
+    spoken_time,
+    title,
+    told_lines,
     when,
 )
 from handlers.ctx import Ctx, with_person
@@ -77,17 +82,19 @@ def _tapped_label(ctx: Ctx) -> str:
 
 async def _series_screen(ctx: Ctx, series: Series, *, edit: bool) -> None:
     lines = [
-        ctx.t("sessions.title", title=series.title),
+        ctx.t("cal.title_line", title=title(ctx, series)),
         rule_line(
             ctx, series.weekday, series.start_time, series.duration_minutes, series.interval_weeks
         ),
-        ctx.t("sessions.place", place=series.place),
+        ctx.t("cal.place_line", place=series.place),
     ]
     if series.map_url:
-        lines.append(ctx.t("sessions.map", url=series.map_url))
-    lines.append(ctx.t("cal.capacity_line", capacity=series.capacity))
+        lines.append(ctx.t("cal.map_line", url=series.map_url))
+    lines.append(ctx.t("cal.capacity_line", count=series.capacity))
     if series.description:
-        lines.append(ctx.t("sessions.description", text=series.description))
+        lines.append(ctx.t("cal.description_line", text=series.description))
+    if series.group_chat_id is not None:
+        lines.append(ctx.t("cal.group_line"))
     following = await queries.next_of_series(ctx.session, series_id=series.id, now=ctx.now)
     if following is not None:
         lines.append(ctx.t("cal.next_line", when=when(ctx, following)))
@@ -126,29 +133,6 @@ async def on_series(ctx: Ctx) -> None:
 # --- changing one field -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SeriesEdit:
-    """One change to a series; the field left None is not touched."""
-
-    title: str | None = None
-    place: str | None = None
-    start_time: time | None = None
-    duration_minutes: int | None = None
-    capacity: int | None = None
-    description: str | None = None  # "" removes it
-
-    def same_as(self, series: Series) -> bool:
-        pairs: list[tuple[object, object]] = [
-            (self.title, series.title),
-            (self.place, series.place),
-            (self.start_time, series.start_time),
-            (self.duration_minutes, series.duration_minutes),
-            (self.capacity, series.capacity),
-            (self.description, series.description or ""),
-        ]
-        return all(new is None or new == old for new, old in pairs)
-
-
 def _question(ctx: Ctx, series: Series, field: SeriesField) -> tuple[str, list[Row]]:
     """The question for a new value, with the current one, and the values offered."""
 
@@ -157,12 +141,12 @@ def _question(ctx: Ctx, series: Series, field: SeriesField) -> tuple[str, list[R
 
     match field:
         case SeriesField.TITLE:
-            return ctx.t("cal.edit_title", current=series.title), []
+            return ctx.t("cal.edit_title", current=title(ctx, series)), []
         case SeriesField.PLACE:
             return ctx.t("cal.edit_place", current=series.place), []
         case SeriesField.TIME:
-            return ctx.t("cal.edit_time", current=hhmm(series.start_time)), pairs(
-                [button(hhmm(t), time_value(t)) for t in TIME_CHOICES]
+            return ctx.t("cal.edit_time", current=spoken_time(ctx, series.start_time)), pairs(
+                [button(spoken_time(ctx, t), time_value(t)) for t in TIME_CHOICES]
             )
         case SeriesField.DURATION:
             current = duration(ctx, series.duration_minutes)
@@ -170,7 +154,7 @@ def _question(ctx: Ctx, series: Series, field: SeriesField) -> tuple[str, list[R
                 [button(duration(ctx, m), m) for m in DURATION_CHOICES]
             )
         case SeriesField.CAPACITY:
-            return ctx.t("cal.edit_capacity", current=series.capacity), [
+            return ctx.t("cal.edit_capacity", count=series.capacity), [
                 [button(str(n), n) for n in CAPACITY_CHOICES]
             ]
         case SeriesField.DESCRIPTION if series.description:
@@ -243,10 +227,11 @@ def _edit_from_text(ctx: Ctx, field: SeriesField, text: str) -> SeriesEdit | str
     """The change a typed text asks for, or the problem in words."""
     match field:
         case SeriesField.TITLE:
-            title = clean(text, calendar.MAX_TITLE)
-            if title is None:
+            name = clean(text, calendar.MAX_TITLE)
+            if name is None:
                 return ctx.t("cal.bad_title", limit=calendar.MAX_TITLE)
-            return SeriesEdit(title=title)
+            key = title_key_for(name, ctx.rt.translator, ctx.lang)
+            return SeriesEdit(title=name, title_key=key)
         case SeriesField.PLACE:
             place = clean(text, calendar.MAX_PLACE)
             if place is None:
@@ -290,7 +275,7 @@ async def on_edit_text(ctx: Ctx, text: str) -> None:
 
 
 async def _apply_edit(ctx: Ctx, series_id: int, change: SeriesEdit) -> None:
-    """Change the series and its future sessions, then say whom the change moved."""
+    """Change the series and its future sessions; a new time or place asks whom to tell."""
     ctx.clear()
     series = await live_series(ctx, series_id)
     if series is None:
@@ -299,31 +284,77 @@ async def _apply_edit(ctx: Ctx, series_id: int, change: SeriesEdit) -> None:
         ctx.reply(ctx.t("cal.edit_same"))
         await _series_screen(ctx, series, edit=False)
         return
+    if change.told(series):
+        ctx.start_draft(SeriesNoticeDraft(series_id=series.id, edit=change))
+        await _ask_whom(ctx, series, change)
+        return
+    await _save_edit(ctx, series, change, NoticeAudience.ANSWERED)
+
+
+async def _ask_whom(ctx: Ctx, series: Series, change: SeriesEdit) -> None:
+    """A new time or place: whom to tell? (each button makes the change)"""
+    counts = await calendar.notice_counts(
+        ctx.session, by=ctx.person, now=ctx.now, series_id=series.id
+    )
+    if change.start_time is not None:
+        lines = [ctx.t("cal.edit_notice_time", time=spoken_time(ctx, change.start_time))]
+    else:
+        lines = [ctx.t("cal.edit_notice_place", place=change.place or "")]
+    if series.group_chat_id is not None:
+        lines.append(ctx.t("cal.group_will_know"))
+    lines.append(ctx.t("cal.ask_whom"))
+    rows = notify_rows(ctx, counts, lambda notify: SERIES_NOTICE.make(series.id, notify))
+    ctx.reply("\n".join(lines), inline([*rows, drop_row(ctx)]))
+
+
+@with_person(facilitator_only=True)
+async def on_notice(ctx: Ctx) -> None:
+    """📢 / 👥 after a new time or place: make the change, and tell the people chosen."""
+    button = ctx.button(SERIES_NOTICE)
+    draft = ctx.draft(SeriesNoticeDraft)
+    if button is None or draft is None or draft.series_id != button.int_arg(0):
+        ctx.stale()
+        return
+    ctx.clear()  # taken before any await: a second tap finds no draft
+    ctx.remove_buttons()
+    series = await live_series(ctx, draft.series_id)
+    if series is not None:
+        await _save_edit(ctx, series, draft.edit, Notify(button.args[1]).audience)
+
+
+async def _save_edit(
+    ctx: Ctx, series: Series, change: SeriesEdit, audience: NoticeAudience
+) -> None:
+    """Change the series and its future sessions, then say whom the change reached."""
     s = ctx.rt.settings
+    told = change.told(series)  # read before the change: `series` is changed in place
     try:
         done = await calendar.update_series(
             ctx.session,
-            series_id=series_id,
+            series_id=series.id,
             by=ctx.person,
             now=ctx.now,
             tz=s.tz,
             translator=ctx.rt.translator,
             group_language=s.default_language,
             title=change.title,
+            title_key=change.title_key,
             place=change.place,
             description=change.description,
             start_time=change.start_time,
             duration_minutes=change.duration_minutes,
             capacity=change.capacity,
+            audience=audience,
         )
     except CalendarError as exc:
         refuse(ctx, error_text(ctx, exc.code))
         return
     lines = [ctx.t("cal.edit_done")]
     if done.moved:
-        lines.append(
-            ctx.t("cal.edit_moved", sessions=len(done.moved), people=people_concerned(done.moved))
-        )
+        lines.append(ctx.t("cal.edit_moved", count=len(done.moved)))
+    if told or done.moved:
+        offline = await queries.offline_answered(ctx.session, now=ctx.now, series_id=series.id)
+        lines.append(told_lines(ctx, done.told, offline, group=series.group_chat_id is not None))
     if done.demoted:
         lines.append(ctx.t("cal.edit_demoted", count=done.demoted))
     if done.promoted:
@@ -337,33 +368,39 @@ async def _apply_edit(ctx: Ctx, series_id: int, change: SeriesEdit) -> None:
 
 @with_person(facilitator_only=True)
 async def on_stop_ask(ctx: Ctx) -> None:
-    """⏹️ Arrêter la série: say what it would cancel, and ask."""
+    """⏹️ Arrêter la série: say what it would cancel, and ask whom to tell."""
     found = await open_series(ctx, STOP_SERIES_ASK)
     if found is None:
         return
     series = found[1]
     count = await queries.future_count(ctx.session, series_id=series.id, now=ctx.now)
+    counts = await calendar.notice_counts(
+        ctx.session, by=ctx.person, now=ctx.now, series_id=series.id
+    )
+    lines = [
+        ctx.t("cal.stop_confirm", title=title(ctx, series)),
+        ctx.t("cal.stop_count", count=count),
+    ]
+    if series.group_chat_id is not None:
+        lines.append(ctx.t("cal.group_will_know"))
+    lines.append(ctx.t("cal.stop_whom"))
+    rows = notify_rows(ctx, counts, lambda notify: STOP_SERIES.make(series.id, notify))
     ctx.edit(
-        ctx.t("cal.stop_confirm", title=series.title, count=count),
-        inline(
-            [
-                [(ctx.t("cal.button_stop_yes"), STOP_SERIES.make(series.id))],
-                [(ctx.t("cal.button_stop_no"), SERIES_SCREEN.make(series.id))],
-            ]
-        ),
+        "\n".join(lines),
+        inline([*rows, [(ctx.t("cal.button_stop_no"), SERIES_SCREEN.make(series.id))]]),
     )
 
 
 @with_person(facilitator_only=True)
 async def on_stop(ctx: Ctx) -> None:
-    """Stop confirmed: future sessions are cancelled and the people who answered told."""
+    """Stop confirmed: future sessions are cancelled and the people chosen told."""
     found = await open_series(ctx, STOP_SERIES)
     if found is None:
         return
-    series = found[1]
+    button, series = found
     s = ctx.rt.settings
     try:
-        changes = await calendar.end_series(
+        stopped = await calendar.end_series(
             ctx.session,
             series_id=series.id,
             by=ctx.person,
@@ -371,11 +408,17 @@ async def on_stop(ctx: Ctx) -> None:
             tz=s.tz,
             translator=ctx.rt.translator,
             group_language=s.default_language,
+            audience=Notify(button.args[1]).audience,
         )
     except CalendarError:
         refuse(ctx, ctx.t("cal.series_gone"))
         return
+    offline = await queries.offline_answered(ctx.session, now=ctx.now, series_id=series.id)
     ctx.answer(ctx.t("cal.stopped_toast"))
-    told = people_concerned(changes)
-    ctx.edit(ctx.t("cal.stopped", title=series.title, sessions=len(changes), people=told))
+    lines = [
+        ctx.t("cal.stopped", title=title(ctx, series)),
+        ctx.t("cal.stopped_sessions", count=len(stopped.cancelled)),
+        told_lines(ctx, stopped.told, offline, group=series.group_chat_id is not None),
+    ]
+    ctx.edit("\n".join(lines))
     await home(ctx, edit=False)

@@ -19,6 +19,7 @@ from bot.i18n import N_
 from bot.services import calendar
 from bot.services import calendar_queries as queries
 from bot.services.calendar import CalendarError
+from bot.services.names import TITLE_KEYS, title_key_for
 from bot.services.timeparse import parse_date, parse_datetime, parse_duration_minutes, parse_time
 from handlers.calendar_admin.buttons import WIZARD_CHOICE
 from handlers.calendar_admin.drafts import Kind, NewSessionDraft, filled
@@ -37,11 +38,11 @@ from handlers.calendar_admin.wording import (
     drop_row,
     duration,
     error_text,
-    hhmm,
     pairs,
     rule_line,
     short,
     show_choice,
+    spoken_time,
     weekday,
     when,
 )
@@ -50,13 +51,6 @@ from handlers.keyboards import inline
 
 WIZARD_TEXT = "calendar.wizard"
 
-QUICK_TITLES = (
-    N_("cal.quick_art"),
-    N_("cal.quick_dance"),
-    N_("cal.quick_relax"),
-    N_("cal.quick_writing"),
-    N_("cal.quick_theatre"),
-)
 FIRST_DATE_CHOICES = 3
 MAX_URL = 500
 SKIP = "skip"
@@ -125,14 +119,16 @@ def _skip_button(ctx: Ctx, draft: NewSessionDraft) -> Choices:
 
 
 def _title_buttons(ctx: Ctx, draft: NewSessionDraft) -> Choices:
-    return pairs([(ctx.t(key), str(i)) for i, key in enumerate(QUICK_TITLES)])
+    return pairs([(ctx.t(key), str(i)) for i, key in enumerate(TITLE_KEYS)])
 
 
 def _tap_title(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
     index = number(value)
-    if index is None or index >= len(QUICK_TITLES):
+    if index is None or index >= len(TITLE_KEYS):
         return None
-    draft.title = ctx.t(QUICK_TITLES[index])
+    # Kept as its key: an English participant reads "Dance", a French one "Danse".
+    draft.title_key = TITLE_KEYS[index]
+    draft.title = ctx.t(draft.title_key)
     return draft.title
 
 
@@ -141,6 +137,8 @@ def _type_title(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
     if title is None:
         return ctx.t("cal.bad_title", limit=calendar.MAX_TITLE)
     draft.title = title
+    # "danse" typed is the suggested name too; anything else is kept as typed.
+    draft.title_key = title_key_for(title, ctx.rt.translator, ctx.lang)
     return None
 
 
@@ -157,7 +155,7 @@ def _tap_weekday(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
 
 
 def _time_buttons(ctx: Ctx, draft: NewSessionDraft) -> Choices:
-    return pairs([(hhmm(t), time_value(t)) for t in TIME_CHOICES])
+    return pairs([(spoken_time(ctx, t), time_value(t)) for t in TIME_CHOICES])
 
 
 def _tap_time(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
@@ -165,7 +163,7 @@ def _tap_time(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
     if chosen is None:
         return None
     draft.start_time = chosen
-    return hhmm(chosen)
+    return spoken_time(ctx, chosen)
 
 
 def _type_time(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
@@ -382,7 +380,7 @@ def _summary(ctx: Ctx, draft: NewSessionDraft) -> Mapping[str, object]:
     if draft.kind is Kind.SERIES:
         series = draft.series()
         lines = [
-            ctx.t("sessions.title", title=series.title),
+            ctx.t("cal.title_line", title=series.title),
             rule_line(
                 ctx,
                 series.weekday,
@@ -390,13 +388,13 @@ def _summary(ctx: Ctx, draft: NewSessionDraft) -> Mapping[str, object]:
                 series.duration_minutes,
                 series.interval_weeks,
             ),
-            ctx.t("sessions.place", place=series.place),
+            ctx.t("cal.place_line", place=series.place),
         ]
         if series.map_url:
-            lines.append(ctx.t("sessions.map", url=series.map_url))
-        lines.append(ctx.t("cal.capacity_line", capacity=series.capacity))
+            lines.append(ctx.t("cal.map_line", url=series.map_url))
+        lines.append(ctx.t("cal.capacity_line", count=series.capacity))
         if series.description:
-            lines.append(ctx.t("sessions.description", text=series.description))
+            lines.append(ctx.t("cal.description_line", text=series.description))
         lines.append(ctx.t("cal.first_line", date=_fmt_date(ctx, series.first_date)))
         if series.until:
             lines.append(ctx.t("cal.until_line", date=_fmt_date(ctx, series.until)))
@@ -405,14 +403,11 @@ def _summary(ctx: Ctx, draft: NewSessionDraft) -> Mapping[str, object]:
     else:
         one_off = draft.one_off()
         lines = [
-            ctx.t("sessions.title", title=one_off.title),
-            ctx.t(
-                "sessions.when",
-                when=ctx.fmt_datetime(one_off.starts_at),
-                duration=duration(ctx, one_off.duration_minutes),
-            ),
-            ctx.t("sessions.place", place=one_off.place),
-            ctx.t("cal.capacity_line", capacity=one_off.capacity),
+            ctx.t("cal.title_line", title=one_off.title),
+            ctx.t("cal.when_line", when=ctx.fmt_datetime(one_off.starts_at)),
+            ctx.t("cal.duration_line", duration=duration(ctx, one_off.duration_minutes)),
+            ctx.t("cal.place_line", place=one_off.place),
+            ctx.t("cal.capacity_line", count=one_off.capacity),
         ]
     return {"details": "\n".join(lines)}
 
@@ -608,6 +603,7 @@ async def _create(ctx: Ctx, draft: NewSessionDraft, key: str) -> None:
                 now=ctx.now,
                 tz=s.tz,
                 capacity=one_off.capacity,
+                title_key=draft.title_key,
             )
             done = ctx.t("cal.one_off_created", when=when(ctx, occurrence))
     except CalendarError as exc:

@@ -1,4 +1,8 @@
-"""Announcements end to end through the fake: preview, audience, time, report, replies."""
+"""Announcements end to end through the fake: preview, audience, time, report, replies.
+
+Every announcement says who writes ("📣 Message de Claire") and carries "💬 Répondre";
+the preview Claire sees is exactly that.
+"""
 
 from __future__ import annotations
 
@@ -19,12 +23,17 @@ from tests.utils import (
     last_message,
     last_text,
     message_starting,
+    messages_starting,
     onboard,
     onboard_claire,
+    outbox_rows,
     runtime,
     text_of,
     toast,
 )
+
+# What every announcement of Claire's starts with, in French.
+FROM_CLAIRE = "📣 Message de Claire\n\n"
 
 
 async def run_announcements(app: MiroirApp) -> None:
@@ -50,6 +59,27 @@ async def write(claire: FakeUser, text: str) -> list[StoredMessage]:
     return await claire.send(text)
 
 
+def received(person: FakeUser, text: str) -> list[StoredMessage]:
+    """The messages of this person's chat (text or caption) that hold `text`."""
+    return [m for m in person.messages if text in (m.content or "")]
+
+
+async def reply_with_voice(person: FakeUser, message_id: int) -> tuple[str, list[StoredMessage]]:
+    """A voice note sent with Telegram's Reply (the fake's send_voice has no reply_to):
+    Telegram's id of the file, and the bot's replies."""
+    fake = person.fake
+    record = fake._new_file("voice", b"OggS-fake-voice", mime_type="audio/ogg")
+    voice = fake._file_object(record, "voice", {"duration": 4})
+    return record.file_id, await fake._post_user(
+        person.chat,
+        person,
+        "voice",
+        payload={"voice": voice},
+        file_id=record.file_id,
+        reply_to=message_id,
+    )
+
+
 async def send_now_to_everyone(claire: FakeUser, audience: int) -> None:
     """Claire picks everyone (`audience` people), now, and confirms."""
     await claire.tap(f"👥 Tout le monde ({audience})")
@@ -65,23 +95,52 @@ async def test_announcement_reaches_everyone_with_a_live_report(
     replies = await write(claire, "Atelier argile mardi ! Apportez un tablier.")
     preview, body, audience = replies[0], replies[1], replies[2]
     assert text_of(preview).startswith("👀 Aperçu")
-    assert text_of(body) == "Atelier argile mardi ! Apportez un tablier."
+    # The preview is what participants get: who writes, the text, and "💬 Répondre".
+    assert text_of(body) == FROM_CLAIRE + "Atelier argile mardi ! Apportez un tablier."
+    assert claire.inline_buttons(body) == [["💬 Répondre"]]
     assert claire.inline_buttons(audience)[0] == ["👥 Tout le monde (3)"]
     await claire.tap("👥 Tout le monde (3)")
     await claire.tap("⚡ Maintenant")
-    assert "Annonce pour 3 personne(s), maintenant" in last_text(claire)
+    assert "Annonce pour 3 personnes, maintenant" in last_text(claire)
     # Nothing leaves before the confirmation.
     assert await count(database, Broadcast) == 0
     await claire.tap("✅ Envoyer")
     await run_announcements(app)
     for participant in (p101, p102):
-        assert last_text(participant) == "Atelier argile mardi ! Apportez un tablier."
+        announcement = last_message(participant)
+        assert text_of(announcement) == text_of(body)
+        assert participant.inline_buttons(announcement) == [["💬 Répondre"]]
     report = message_starting(claire, ("📊", "✅ Annonce"))
     assert report.edits, "the report was edited as sending went on"
-    assert "✅ Reçue : 2 / 3" in text_of(report)
-    summary = last_text(claire)
-    assert "✅ Annonce envoyée" in summary
-    assert "📞 À appeler (ils ont bloqué le robot) : P103" in summary
+    final = text_of(report)
+    assert "✅ Reçue : 2 / 3" in final
+    assert "✅ Annonce envoyée" in final
+    assert "📞 À appeler (ils ont bloqué le robot) : P103" in final
+
+
+async def test_the_final_report_comes_once(app: MiroirApp, fake: FakeTelegram) -> None:
+    """The report message is edited to the final figures; no second, identical message."""
+    claire, (_p119, p120) = await claire_and_participants(fake, 119, 120)
+    p120.block()
+    await write(claire, "Goûter vendredi")
+    await send_now_to_everyone(claire, 2)
+    for _ in range(3):  # the scheduler goes on ticking after the end
+        await run_announcements(app)
+    reports = messages_starting(claire, ("📊", "✅ Annonce"))
+    assert len(reports) == 1
+    assert text_of(reports[0]).startswith("✅ Annonce envoyée")
+    assert len(received(claire, "📞 À appeler (ils ont bloqué le robot) : P120")) == 1
+
+
+async def test_english_participants_read_who_writes_in_english(
+    app: MiroirApp, fake: FakeTelegram
+) -> None:
+    claire, (john,) = await claire_and_participants(fake, 121, language="en")
+    await write(claire, "Clay workshop on Tuesday")
+    await send_now_to_everyone(claire, 1)
+    await run_announcements(app)
+    assert last_text(john) == "📣 Message from Claire\n\nClay workshop on Tuesday"
+    assert john.inline_buttons(last_message(john)) == [["💬 Reply"]]
 
 
 async def test_markup_characters_are_shown_literally(app: MiroirApp, fake: FakeTelegram) -> None:
@@ -89,21 +148,25 @@ async def test_markup_characters_are_shown_literally(app: MiroirApp, fake: FakeT
     await write(claire, "<b>Fête</b> & *goûter* _ [lien](x)")
     await send_now_to_everyone(claire, 1)
     await run_announcements(app)
-    assert last_text(p104) == "<b>Fête</b> & *goûter* _ [lien](x)"
+    assert last_text(p104) == FROM_CLAIRE + "<b>Fête</b> & *goûter* _ [lien](x)"
 
 
 async def test_too_long_text_can_be_split(app: MiroirApp, fake: FakeTelegram) -> None:
     claire, (p105,) = await claire_and_participants(fake, 105)
     text = ("Une phrase assez longue pour remplir le message. " * 60 + "\n\n") * 3
     replies = await write(claire, text)
-    assert "La limite est 4096" in text_of(replies[-1])
+    # The limit leaves room for the header ("📣 Message de Claire").
+    assert "La limite est 3996" in text_of(replies[-1])
     assert f"fait {len(text.strip())} caractères" in text_of(replies[-1])
     await claire.tap("✂️ Couper en 3 messages")
     await send_now_to_everyone(claire, 1)
     await run_announcements(app)
-    received = [m.text for m in p105.messages if m.text and m.text.startswith("Une phrase")]
-    assert len(received) == 3  # cut at the paragraphs
-    assert all(len(t) <= 4096 for t in received)
+    parts = received(p105, "Une phrase")
+    assert len(parts) == 3  # cut at the paragraphs
+    assert all(len(text_of(part)) <= 4096 for part in parts)
+    # Who writes comes first, "💬 Répondre" under the last part only.
+    assert text_of(parts[0]).startswith(FROM_CLAIRE + "Une phrase")
+    assert [p105.inline_buttons(part) for part in parts] == [[], [], [["💬 Répondre"]]]
 
 
 async def test_empty_audience_is_said_before_confirming(
@@ -112,7 +175,7 @@ async def test_empty_audience_is_said_before_confirming(
     claire, _ = await claire_and_participants(fake, 106)
     await write(claire, "Hello")
     await claire.tap("🇬🇧 Les anglophones (0)")
-    assert "Personne ne recevrait" in toast(claire)
+    assert "Personne n'est dans ce groupe" in toast(claire)
     assert await count(database, Broadcast) == 0
 
 
@@ -128,14 +191,14 @@ async def test_date_not_understood_or_past_is_asked_again(
     replies = await claire.send("24/11 8h")  # this morning
     assert "déjà passé" in text_of(replies[-1])
     replies = await claire.send("demain 9h")
-    assert "mercredi 25 novembre à 09:00" in text_of(replies[-1])
+    assert "Annonce pour 1 personne, mercredi 25 novembre à 9 h" in text_of(replies[-1])
     await claire.tap("✅ Envoyer")
-    assert "🕐 Annonce prévue mercredi 25 novembre à 09:00" in text_of(claire.messages[-2])
+    assert "🕐 Annonce prévue mercredi 25 novembre à 9 h" in text_of(claire.messages[-2])
     await run_announcements(app)
-    assert last_text(p107) != "Sortie au musée"
-    clock.set(datetime(2026, 11, 25, 8, 0, tzinfo=UTC))  # 09:00 in Dijon
+    assert received(p107, "Sortie au musée") == []
+    clock.set(datetime(2026, 11, 25, 8, 0, tzinfo=UTC))  # 9 h in Dijon
     await run_announcements(app)
-    assert last_text(p107) == "Sortie au musée"
+    assert last_text(p107) == FROM_CLAIRE + "Sortie au musée"
 
 
 async def test_scheduled_announcement_can_be_cancelled_until_it_starts(
@@ -150,10 +213,10 @@ async def test_scheduled_announcement_can_be_cancelled_until_it_starts(
     await claire.tap("📬 Envois")
     assert "Repas partagé" in last_text(claire)
     await claire.tap("🗑️ Annuler cette annonce")
-    assert "Annonce annulée" in last_text(claire)
+    assert "Vous avez annulé l'annonce" in last_text(claire)
     clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
     await run_announcements(app)
-    assert "Repas partagé" not in p108.texts
+    assert received(p108, "Repas partagé") == []
 
 
 async def test_participants_cannot_announce_or_forge_the_buttons(
@@ -185,7 +248,7 @@ async def test_double_tap_on_send_makes_one_announcement(
     )
     await run_announcements(app)
     assert await count(database, Broadcast) == 1
-    assert p110.texts.count("Une seule fois") == 1
+    assert len(received(p110, "Une seule fois")) == 1
 
 
 async def test_urgent_ignores_quiet_hours(
@@ -198,10 +261,10 @@ async def test_urgent_ignores_quiet_hours(
     await write(claire, "Salle fermée demain (neige)")
     await claire.tap("👥 Tout le monde (1)")
     await claire.tap("⚡ Maintenant")
-    assert "heure calme" in last_text(claire)
+    assert "l'annonce part à 8 h" in last_text(claire)
     await claire.tap("🚨 Urgent : envoyer même la nuit")
     await run_announcements(app)
-    assert last_text(p111) == "Salle fermée demain (neige)"
+    assert last_text(p111) == FROM_CLAIRE + "Salle fermée demain (neige)"
 
 
 async def test_photo_with_caption_is_previewed_and_sent(
@@ -210,11 +273,15 @@ async def test_photo_with_caption_is_previewed_and_sent(
     claire, (p112,) = await claire_and_participants(fake, 112)
     await claire.tap("📣 Annonce")
     replies = await claire.send_photo(caption="Nos sculptures 🎨")
-    assert replies[1].kind == "photo" and replies[1].caption == "Nos sculptures 🎨"
+    preview = replies[1]
+    assert preview.kind == "photo" and preview.caption == FROM_CLAIRE + "Nos sculptures 🎨"
+    assert claire.inline_buttons(preview) == [["💬 Répondre"]]
     await send_now_to_everyone(claire, 1)
     await run_announcements(app)
-    assert last_message(p112).kind == "photo"
-    assert last_message(p112).caption == "Nos sculptures 🎨"
+    photo = last_message(p112)
+    assert photo.kind == "photo"
+    assert photo.caption == FROM_CLAIRE + "Nos sculptures 🎨"
+    assert p112.inline_buttons(photo) == [["💬 Répondre"]]
 
 
 async def test_sticker_or_empty_text_is_refused_kindly(app: MiroirApp, fake: FakeTelegram) -> None:
@@ -261,10 +328,79 @@ async def test_reply_to_an_announcement_reaches_the_facilitators(
     await run_announcements(app)
     announcement = last_message(p114)
     replies = await p114.reply_to(announcement.message_id, "Moi ! Avec un gâteau.")
-    assert "transmis votre réponse" in text_of(replies[-1])
+    assert text_of(replies[-1]) == "✅ C'est envoyé.\n👀 Claire va le lire."
     await run_announcements(app)
-    assert "P114 a répondu à une annonce" in last_text(claire)
-    assert "Moi ! Avec un gâteau." in last_text(claire)
+    assert last_text(claire) == (
+        "💬 P114 répond à une annonce :\n📣 « Qui vient au repas ? »\n\nMoi ! Avec un gâteau."
+    )
+
+
+async def test_a_voice_note_in_reply_to_an_announcement_is_passed_on(
+    app: MiroirApp, fake: FakeTelegram
+) -> None:
+    claire, (p122,) = await claire_and_participants(fake, 122)
+    await write(claire, "Qui vient au repas ?")
+    await send_now_to_everyone(claire, 1)
+    await run_announcements(app)
+    file_id, replies = await reply_with_voice(p122, last_message(p122).message_id)
+    assert "C'est envoyé" in text_of(replies[-1])
+    await run_announcements(app)
+    voice = last_message(claire)
+    assert voice.kind == "voice"
+    assert voice.file_id == file_id  # Telegram's file, passed on as is
+    assert voice.caption == "💬 P122 répond à une annonce :\n📣 « Qui vient au repas ? »"
+
+
+async def test_the_reply_button_asks_for_the_answer(
+    app: MiroirApp, fake: FakeTelegram, database: Database
+) -> None:
+    claire, (p123,) = await claire_and_participants(fake, 123)
+    await write(claire, "Sortie au lac samedi")
+    await send_now_to_everyone(claire, 1)
+    await run_announcements(app)
+    replies = await p123.tap("💬 Répondre")
+    assert text_of(replies[-1]).startswith("💬 Écrivez votre réponse ici.")
+    assert "👀 Claire va le lire." in text_of(replies[-1])
+    replies = await p123.send_photo(caption="Mon maillot est prêt")
+    assert "C'est envoyé" in text_of(replies[-1])
+    await run_announcements(app)
+    photo = last_message(claire)
+    assert photo.kind == "photo"
+    assert photo.caption == (
+        "💬 P123 répond à une annonce :\n📣 « Sortie au lac samedi »\n\nMon maillot est prêt"
+    )
+    # The answer is sent: the next message is not taken as another answer.
+    before = len(await outbox_rows(database))
+    replies = await p123.send("Merci !")
+    assert "Je l'envoie aux animateurs ?" in text_of(replies[-1])
+    assert len(await outbox_rows(database)) == before
+
+
+async def test_the_reply_button_can_be_left(
+    app: MiroirApp, fake: FakeTelegram, database: Database
+) -> None:
+    claire, (p124,) = await claire_and_participants(fake, 124)
+    await write(claire, "Sortie au lac samedi")
+    await send_now_to_everyone(claire, 1)
+    await run_announcements(app)
+    await p124.tap("💬 Répondre")
+    replies = await p124.tap("❌ Annuler")
+    assert "Je n'ai rien envoyé" in text_of(replies[-1])
+    before = len(await outbox_rows(database))
+    await p124.send("Finalement non")  # not an answer any more: the bot asks first
+    assert "Je l'envoie aux animateurs ?" in last_text(p124)
+    assert len(await outbox_rows(database)) == before
+
+
+async def test_the_reply_button_of_the_preview_says_what_it_is(
+    app: MiroirApp, fake: FakeTelegram, database: Database
+) -> None:
+    claire, _ = await claire_and_participants(fake, 125)
+    await write(claire, "Essai")
+    await claire.tap("💬 Répondre")
+    assert "C'est un aperçu" in toast(claire)
+    await claire.tap("❌ Annuler")
+    assert await count(database, Broadcast) == 0
 
 
 async def test_outbox_overview_for_facilitators(app: MiroirApp, fake: FakeTelegram) -> None:
@@ -284,7 +420,8 @@ async def test_caption_over_the_limit_is_refused_with_the_figures(
 ) -> None:
     claire, _ = await claire_and_participants(fake, 118)
     await claire.tap("📣 Annonce")
-    replies = await claire.send_photo(caption="x" * 1100)
-    assert "La légende fait 1100 caractères" in text_of(replies[-1])
-    assert "La limite est 1024" in text_of(replies[-1])
+    replies = await claire.send_photo(caption="x" * 1000)
+    assert "La légende fait 1000 caractères" in text_of(replies[-1])
+    # The limit leaves room for the header ("📣 Message de Claire").
+    assert "La limite est 924" in text_of(replies[-1])
     assert await count(database, Broadcast) == 0

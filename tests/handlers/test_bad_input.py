@@ -13,7 +13,18 @@ from bot.context import MiroirApp
 from bot.db import Database
 from bot.services import people
 from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
-from tests.utils import last_message, menu, onboard, onboard_claire, stored_person, text_of, toast
+from tests.utils import (
+    deliver,
+    last_message,
+    last_text,
+    menu,
+    onboard,
+    onboard_claire,
+    stored_person,
+    text_of,
+    toast,
+    workshop,
+)
 
 Action = Callable[[FakeUser], Awaitable[list[StoredMessage]]]
 
@@ -42,28 +53,74 @@ async def test_expired_invitation_is_explained(
     "action",
     [
         lambda person: person.send_sticker(),
-        lambda person: person.send_photo(),
-        lambda person: person.send_voice(),
         lambda person: person.send_location(47.31, 5.0),
-        lambda person: person.send_document(),
     ],
-    ids=["sticker", "photo", "voice", "location", "document"],
+    ids=["sticker", "location"],
 )
-async def test_media_where_buttons_are_expected(
+async def test_what_no_facilitator_can_read_gets_a_kind_answer(
     app: MiroirApp, fake: FakeTelegram, action: Action
 ) -> None:
+    await onboard_claire(fake)
     ana = await onboard(fake, 22)
     replies = await action(ana)
     assert len(replies) == 1
-    assert "je comprends seulement les boutons" in text_of(replies[0])
+    assert "Pour parler aux animateurs, écrivez un texte" in text_of(replies[0])
+    assert ana.inline_buttons(replies[0]) == []
 
 
-async def test_very_long_text_gets_a_short_answer(app: MiroirApp, fake: FakeTelegram) -> None:
+@pytest.mark.parametrize(
+    "action",
+    [
+        lambda person: person.send_photo(),
+        lambda person: person.send_voice(),
+        lambda person: person.send_document(),
+    ],
+    ids=["photo", "voice", "document"],
+)
+async def test_files_nobody_asked_for_are_offered_to_the_facilitators(
+    app: MiroirApp, fake: FakeTelegram, action: Action
+) -> None:
+    await onboard_claire(fake)
+    ana = await onboard(fake, 32)
+    replies = await action(ana)
+    assert len(replies) == 1
+    assert text_of(replies[0]).startswith("📨 Je l'envoie aux animateurs ?")
+
+
+async def test_without_a_facilitator_a_voice_note_gets_the_menu(
+    app: MiroirApp, fake: FakeTelegram
+) -> None:
+    ana = await onboard(fake, 33)
+    replies = await ana.send_voice()
+    assert len(replies) == 1
+    assert "touchez un bouton du menu" in text_of(replies[0])
+    assert menu(ana)
+
+
+async def test_very_long_text_gets_a_short_answer_and_is_not_lost(
+    app: MiroirApp, fake: FakeTelegram
+) -> None:
+    claire = await onboard_claire(fake)
     ana = await onboard(fake, 23)
     replies = await ana.send("bla " * 1020)  # 4,080 characters: within what Telegram accepts
     assert len(replies) == 1
-    assert "Je n'ai pas compris" in text_of(replies[0])
+    assert "Je l'envoie aux animateurs ?" in text_of(replies[0])
     assert len(text_of(replies[0])) < 200
+    await ana.tap("✅ Oui, envoyer")
+    await deliver(app)
+    passed_on = last_text(claire)
+    assert passed_on.startswith("💬 Message de Ana :\n\nbla bla")
+    assert len(passed_on) <= 4096  # cut to what Telegram takes, with "…"
+
+
+async def test_a_label_of_an_old_keyboard_still_works(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
+    await workshop(fake, database, clock)
+    ana = await onboard(fake, 34)
+    replies = await ana.send("📅 Prochaines séances")  # the button's former label
+    assert any("Art-thérapie" in (m.text or "") for m in replies)
+    assert not any("Je l'envoie" in (m.text or "") for m in replies)
 
 
 async def test_unknown_command(app: MiroirApp, fake: FakeTelegram) -> None:
@@ -100,7 +157,7 @@ async def test_old_language_button_still_works_and_old_consent_says_done(
     await nadia.tap("✅ Je suis d'accord")
     # A language button from an old message (a stale client) still works...
     replies = await nadia.press_callback("lang:en", first.message_id)
-    assert menu(nadia)[0] == ["📅 Next sessions", "❓ Help"]
+    assert menu(nadia)[0] == ["📅 Next workshops", "❓ Help"]
     assert replies
     # ...and a forged consent press on the old notice changes nothing.
     await nadia.press_callback("consent:no", notice.message_id)

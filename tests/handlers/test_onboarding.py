@@ -8,9 +8,12 @@ from tests.fake_telegram import FakeTelegram
 from tests.utils import (
     FACILITATOR_ID,
     command_list,
+    deliver,
+    last_text,
     menu,
     onboard,
     onboard_claire,
+    runtime,
     stored_person,
     text_of,
 )
@@ -45,8 +48,13 @@ async def test_full_onboarding_in_french(
     assert kept is not None and kept.consent_at is None
 
     replies = await nadia.tap("✅ Je suis d'accord")
-    assert any("Bienvenue, Nadia" in (m.text or "") for m in replies)
-    assert nadia.reply_keyboard == [["📅 Prochaines séances", "❓ Aide"]]
+    # Welcome and menu come in one message: the big buttons with the first words.
+    with_menu = [m for m in replies if m.reply_keyboard is not None]
+    assert len(with_menu) == 1
+    welcome = text_of(with_menu[0])
+    assert welcome.startswith("🎉 Bienvenue, Nadia !")
+    assert welcome.endswith("👇 Voici le menu. Touchez un bouton.")
+    assert nadia.reply_keyboard == [["📅 Prochains ateliers", "❓ Aide"]]
     kept = await stored_person(database, 3)
     assert kept is not None and kept.consent_at is not None
     # The tapped notice lost its buttons: it cannot be answered twice by mistake.
@@ -60,8 +68,9 @@ async def test_choosing_english_switches_every_following_message(
     await john.send("/start")
     replies = await john.tap("🇬🇧 English")
     assert "Your information" in text_of(replies[-1])
-    await john.tap("✅ I agree")
-    assert menu(john)[0] == ["📅 Next sessions", "❓ Help"]
+    replies = await john.tap("✅ I agree")
+    assert "🎉 Welcome, John!" in text_of(replies[-1])
+    assert menu(john)[0] == ["📅 Next workshops", "❓ Help"]
 
 
 async def test_nothing_works_before_consent(app: MiroirApp, fake: FakeTelegram) -> None:
@@ -81,6 +90,13 @@ async def test_refusing_consent_keeps_nothing(
     replies = await nadia.tap("❌ Non merci")
     assert "Je n'ai rien gardé" in text_of(replies[-1])
     assert await stored_person(database, 6) is None
+    # Changing her mind needs no command to type: a button starts again.
+    assert "/start" not in text_of(replies[-1])
+    replies = await nadia.tap("🔄 Recommencer")
+    assert "Choisissez votre langue" in text_of(replies[-1])
+    await nadia.tap("🇫🇷 Français")
+    await nadia.tap("✅ Je suis d'accord")
+    assert menu(nadia)[0] == ["📅 Prochains ateliers", "❓ Aide"]
 
 
 async def test_start_again_just_shows_the_menu(app: MiroirApp, fake: FakeTelegram) -> None:
@@ -93,10 +109,59 @@ async def test_start_again_just_shows_the_menu(app: MiroirApp, fake: FakeTelegra
 async def test_help_lists_what_the_buttons_do(app: MiroirApp, fake: FakeTelegram) -> None:
     ana = await onboard(fake, 8)
     replies = await ana.tap("❓ Aide")
-    assert "Prochaines séances" in text_of(replies[-1])
+    assert "Prochains ateliers" in text_of(replies[-1])
     assert "animateurs :" not in text_of(replies[-1])
+    assert "/" not in text_of(replies[-1])  # nothing to type: buttons
     replies = await ana.send("/help")
     assert "❓ Aide" in text_of(replies[-1])
+
+
+async def test_help_gives_a_real_way_to_reach_a_person(app: MiroirApp, fake: FakeTelegram) -> None:
+    claire = await onboard_claire(fake)
+    ana = await onboard(fake, 14, "Ana")
+    replies = await ana.tap("❓ Aide")
+    assert "👀 Claire lit vos messages." in text_of(replies[-1])
+    assert "📞" not in text_of(replies[-1])  # no phone number set
+    assert ana.inline_buttons(replies[-1]) == [
+        ["💬 Écrire aux animateurs"],
+        ["🌐 Changer de langue"],
+    ]
+    runtime(app).settings.contact_phone = "03 80 12 34 56"
+    replies = await ana.tap("❓ Aide")
+    assert "📞 Vous pouvez aussi appeler le 03 80 12 34 56." in text_of(replies[-1])
+
+    replies = await ana.tap("💬 Écrire aux animateurs")
+    assert text_of(replies[-1]).startswith("✍️ Écrivez votre message ici.")
+    assert "👀 Claire va le lire." in text_of(replies[-1])
+    replies = await ana.send("Je serai en retard mardi")
+    # She chose to write: it goes at once, and she learns who reads it.
+    assert text_of(replies[-1]) == "✅ C'est envoyé.\n👀 Claire va le lire."
+    await deliver(app)
+    assert last_text(claire) == "💬 Message de Ana :\n\nJe serai en retard mardi"
+
+
+async def test_help_changes_language_with_a_button(app: MiroirApp, fake: FakeTelegram) -> None:
+    ana = await onboard(fake, 15)
+    await ana.tap("❓ Aide")
+    await ana.tap("🌐 Changer de langue")
+    await ana.tap("🇬🇧 English")
+    replies = await ana.tap("❓ Help")
+    assert text_of(replies[-1]).startswith("❓ Help")
+
+
+async def test_facilitators_help_names_the_group_command_in_their_language(
+    app: MiroirApp, fake: FakeTelegram
+) -> None:
+    claire = await onboard_claire(fake)
+    french = text_of((await claire.tap("❓ Aide"))[-1])
+    assert "écrivez /lier dans le groupe" in french
+    assert "/aide" in french
+    await claire.send("/language")
+    await claire.tap("🇬🇧 English")
+    english = text_of((await claire.tap("❓ Help"))[-1])
+    assert "type /link in the group" in english
+    assert "/help" in english
+    assert "/lier" not in english
 
 
 async def test_language_can_be_switched_any_time(
@@ -106,7 +171,7 @@ async def test_language_can_be_switched_any_time(
     await ana.send("/language")
     replies = await ana.tap("🇬🇧 English")
     assert any("English" in (m.text or "") for m in replies)
-    assert menu(ana)[0] == ["📅 Next sessions", "❓ Help"]
+    assert menu(ana)[0] == ["📅 Next workshops", "❓ Help"]
     kept = await stored_person(database, 9)
     assert kept is not None and kept.language == "en"
     # Her own "/" command list follows the language she chose.

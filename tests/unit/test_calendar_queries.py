@@ -95,3 +95,25 @@ async def test_counts_next_and_places_of_series(database: Database, clock: Froze
         assert places == ["Maison de quartier", "MJC"]
         later = following.starts_at + timedelta(days=365)
         assert await queries.future_count(session, series_id=first, now=later) == 0
+
+
+async def test_people_without_telegram_are_listed_and_found_by_name(
+    database: Database, clock: FrozenClock
+) -> None:
+    boss = await _person(database, clock, 1, "Claire")
+    await _person(database, clock, 10, "Nadia")
+    async with database.transaction() as session:
+        by = await session.get(Person, boss.id)
+        assert by is not None
+        await people.add_offline_person(session, name="Fatima", phone=None, by=by, now=clock.now())
+    async with database.transaction() as session:
+        page = await queries.people_page(session, page=0)
+        same = await queries.offline_named(session, " fâtima ")
+        other = await queries.offline_named(session, "Nadia")  # she uses Telegram
+    assert [(p.name, p.uses_telegram) for p in page.people] == [
+        ("Claire", True),
+        ("Fatima", False),
+        ("Nadia", True),
+    ]
+    assert [p.name for p in same] == ["Fatima"]
+    assert other == []

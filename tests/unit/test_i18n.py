@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 from datetime import UTC, date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,7 +26,7 @@ def _catalog(lang: str, domain: str) -> dict[str, str]:
             continue
         if m.pluralizable:
             # Every form must be there; their placeholders are compared together.
-            forms = [str(f) for f in m.string]
+            forms = [str(f) for f in m.string or ()]
             out[str(m.id[0])] = " | ".join(forms) if all(forms) else ""
         else:
             out[str(m.id)] = str(m.string)

@@ -1,4 +1,5 @@
-"""The .ics export: structure, escaping, folding and line endings, read back by a tiny parser."""
+"""The .ics export, written with the icalendar library: structure, escaping, folding and line
+endings, read back by a tiny parser (and by the library itself); the file's name."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from icalendar import Calendar
 
-from bot.services.ics import IcsEvent, escape_text, fold_line, series_calendar
+from bot.models import Occurrence, OccurrenceStatus
+from bot.services.ics import IcsEvent, calendar_file, clean_text, event_of, file_name
 
 NOW = datetime(2026, 11, 24, 9, 0, 5, 123456, tzinfo=UTC)
 START = datetime(2026, 12, 1, 13, 0, tzinfo=UTC)
@@ -83,7 +86,7 @@ def event(n: int = 1, **changes: object) -> IcsEvent:
 
 
 def calendar(*events: IcsEvent, name: str = "Miroir de soi") -> bytes:
-    return series_calendar(series_uid="series-7@miroir", name=name, events=events, now=NOW)
+    return calendar_file(uid="series-7@miroir", name=name, events=events, now=NOW)
 
 
 def test_calendar_header_and_one_event_per_occurrence() -> None:
@@ -154,8 +157,14 @@ def test_text_escaping_round_trips() -> None:
         ("a\tb", "a\tb"),
     ],
 )
-def test_escape_text(raw: str, escaped: str) -> None:
-    assert escape_text(raw) == escaped
+def test_text_is_escaped_in_the_file(raw: str, escaped: str) -> None:
+    vevent = components(parse(calendar(event(1, location=raw))), "VEVENT")[0]
+    assert vevent["LOCATION"] == escaped
+
+
+def test_clean_text_keeps_one_kind_of_newline_and_no_control_character() -> None:
+    assert clean_text("a\r\nb\rc\nd") == "a\nb\nc\nd"
+    assert clean_text("a\x00b\x07c\td") == "abc\td"
 
 
 def test_long_french_description_is_folded_and_unfolds_to_the_original() -> None:
@@ -176,19 +185,30 @@ def test_long_french_description_is_folded_and_unfolds_to_the_original() -> None
     assert unescape(raw) == description
 
 
-def test_fold_never_splits_a_multibyte_character() -> None:
-    # 74 ASCII octets, then a 2-octet "é": it cannot fit in the first 75-octet line.
-    line = "X" * 74 + "é" * 100 + "🪞" * 40
-    folded = fold_line(line).encode("utf-8").split(b"\r\n")
-    assert folded[0] == b"X" * 74
-    assert all(len(part) <= 75 for part in folded)
-    assert all(part.startswith(b" ") for part in folded[1:])
-    assert b"".join([folded[0], *(part[1:] for part in folded[1:])]).decode() == line
+def test_folding_never_splits_a_multibyte_character() -> None:
+    title = "X" * 66 + "é" * 100 + "🪞" * 40
+    data = calendar(event(1, title=title))
+    physical = data.split(b"\r\n")[:-1]
+    assert all(len(line) <= 75 for line in physical)
+    for line in physical:
+        line.decode("utf-8")
+    assert unescape(components(parse(data), "VEVENT")[0]["SUMMARY"]) == title
 
 
 def test_short_lines_are_not_folded() -> None:
-    assert fold_line("X" * 75) == "X" * 75
-    assert fold_line("X" * 76) == "X" * 75 + "\r\n X"
+    data = calendar(event(1))
+    assert b"\r\nSUMMARY:Miroir de soi\r\n" in data
+    assert b"\r\n " not in data
+
+
+def test_the_library_reads_the_file_back() -> None:
+    data = calendar(event(1), event(2, cancelled=True, url="https://maps.example.org/cs"))
+    read = Calendar.from_ical(data)
+    vevents = read.walk("VEVENT")
+    assert [str(v["SUMMARY"]) for v in vevents] == ["Miroir de soi", "Miroir de soi"]
+    assert [str(v["STATUS"]) for v in vevents] == ["CONFIRMED", "CANCELLED"]
+    assert vevents[0].decoded("DTSTART") == START
+    assert str(vevents[1]["URL"]) == "https://maps.example.org/cs"
 
 
 def test_optional_fields_are_left_out() -> None:
@@ -207,7 +227,7 @@ def test_times_in_other_offsets_are_written_in_utc() -> None:
         end_utc=datetime(2027, 7, 6, 16, 0, tzinfo=paris),
     )
     now = datetime(2026, 11, 24, 10, 0, tzinfo=paris)
-    data = series_calendar(series_uid="s", name="n", events=[local], now=now)
+    data = calendar_file(uid="s", name="n", events=[local], now=now)
     vevent = components(parse(data), "VEVENT")[0]
     assert (vevent["DTSTART"], vevent["DTEND"], vevent["DTSTAMP"]) == (
         "20270706T120000Z",
@@ -238,9 +258,48 @@ def test_empty_series_is_a_valid_calendar() -> None:
 )
 def test_invalid_events_are_refused(bad: list[IcsEvent]) -> None:
     with pytest.raises(ValueError):
-        series_calendar(series_uid="s", name="n", events=bad, now=NOW)
+        calendar_file(uid="s", name="n", events=bad, now=NOW)
 
 
 def test_naive_now_is_refused() -> None:
     with pytest.raises(ValueError):
-        series_calendar(series_uid="s", name="n", events=[event(1)], now=datetime(2026, 1, 1))
+        calendar_file(uid="s", name="n", events=[event(1)], now=datetime(2026, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Miroir de soi", "Miroir de soi.ics"),
+        ("Art-thérapie", "Art-thérapie.ics"),
+        ("Théâtre : la suite / fin ?", "Théâtre la suite fin.ics"),
+        ('Danse "libre" <ados> | 12*3\\4', "Danse libre ados 12 3 4.ics"),
+        ("Atelier.\n", "Atelier.ics"),
+        ("???", "Miroir.ics"),
+        ("A" * 80, "A" * 60 + ".ics"),
+    ],
+)
+def test_the_file_is_named_after_the_workshop(title: str, name: str) -> None:
+    assert file_name(title) == name
+
+
+def test_a_session_as_an_event() -> None:
+    occurrence = Occurrence(
+        id=42,
+        title="Miroir de soi",
+        place="Centre social",
+        description=None,
+        map_url="https://maps.example.org/cs",
+        starts_at=START,
+        ends_at=START + timedelta(hours=2),
+        status=OccurrenceStatus.CANCELLED,
+    )
+    assert event_of(occurrence, title="🚫 Annulé : Miroir de soi") == IcsEvent(
+        uid="occurrence-42@miroir",
+        start_utc=START,
+        end_utc=START + timedelta(hours=2),
+        title="🚫 Annulé : Miroir de soi",
+        location="Centre social",
+        description=None,
+        cancelled=True,
+        url="https://maps.example.org/cs",
+    )

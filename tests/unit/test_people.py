@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.clock import FrozenClock
@@ -171,3 +172,71 @@ async def test_refusing_consent_forgets_the_person(database: Database, clock: Fr
         await people.forget_person(session, person)
     async with database.transaction() as session:
         assert (await session.scalars(select(Person).where(Person.telegram_id == 13))).all() == []
+
+
+# --- people without Telegram -----------------------------------------------------------
+
+
+async def _claire(database: Database, clock: FrozenClock) -> Person:
+    return await _person(database, clock, 100, facilitator_ids={100})
+
+
+async def test_a_facilitator_adds_someone_who_agreed_in_person(
+    database: Database, clock: FrozenClock
+) -> None:
+    claire = await _claire(database, clock)
+    async with database.transaction() as session:
+        by = await session.get(Person, claire.id)
+        assert by is not None
+        fatima = await people.add_offline_person(
+            session, name="  Fatima   Benali ", phone="06.12.34.56.78", by=by, now=clock.now()
+        )
+    assert fatima.telegram_id is None and not fatima.uses_telegram
+    assert fatima.display_name == "Fatima Benali"
+    assert fatima.phone == "06 12 34 56 78"
+    # Their consent is the moment the facilitator saw them agree, and who vouches for it.
+    assert fatima.consent_at == clock.now() and fatima.added_by_id == claire.id
+    assert fatima.role == Role.PARTICIPANT
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("0612345678", "06 12 34 56 78"),
+        ("06 12 34 56 78", "06 12 34 56 78"),
+        ("06-12-34-56-78", "06 12 34 56 78"),
+        ("+33 6 12 34 56 78", "06 12 34 56 78"),
+        ("0033612345678", "06 12 34 56 78"),
+        ("+44 7911 123456", "+447911123456"),
+        ("(03) 80 12 34 56", "03 80 12 34 56"),
+        ("612345678", None),
+        ("06 12 34", None),
+        ("appelle-moi", None),
+        ("06 12 34 56 78 90 12 34 56 78", None),
+    ],
+)
+def test_phone_numbers_are_read_the_usual_ways(typed: str, kept: str | None) -> None:
+    assert people.clean_phone(typed) == kept
+
+
+async def test_a_bad_name_or_phone_is_refused_and_nobody_added(
+    database: Database, clock: FrozenClock
+) -> None:
+    claire = await _claire(database, clock)
+    nadia = await _person(database, clock, 14)
+    async with database.transaction() as session:
+        by = await session.get(Person, claire.id)
+        participant = await session.get(Person, nadia.id)
+        assert by is not None and participant is not None
+        for name, phone, code in (("  ", None, "name"), ("Fatima", "demain", "phone")):
+            with pytest.raises(people.PersonError) as refused:
+                await people.add_offline_person(
+                    session, name=name, phone=phone, by=by, now=clock.now()
+                )
+            assert refused.value.code == code
+        with pytest.raises(PermissionError):
+            await people.add_offline_person(
+                session, name="Fatima", phone=None, by=participant, now=clock.now()
+            )
+        rows = await session.scalars(select(Person).where(Person.telegram_id.is_(None)))
+        assert list(rows) == []

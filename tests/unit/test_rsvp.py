@@ -10,8 +10,8 @@ import pytest
 from bot.clock import FrozenClock
 from bot.db import Database
 from bot.i18n import Translator
-from bot.models import Answer, Occurrence
-from bot.services import calendar, rsvp
+from bot.models import Answer, Occurrence, Person
+from bot.services import calendar, people, rsvp
 from tests import factories
 
 
@@ -208,3 +208,26 @@ async def test_attendance_cannot_be_taken_before_the_session(
     with pytest.raises(rsvp.SessionClosed):
         async with database.transaction() as session:
             await rsvp.mark_present(session, occurrence_id=occ.id, person_id=a.id, now=clock.now())
+
+
+async def test_someone_without_telegram_is_counted_and_marked(
+    database: Database, clock: FrozenClock
+) -> None:
+    claire, occ = await factories.first_session(database, clock.now(), capacity=1)
+    ana = await factories.person(database, clock.now(), 10, "Ana")
+    async with database.transaction() as session:
+        by = await session.get(Person, claire.id)
+        assert by is not None
+        fatima = await people.add_offline_person(
+            session, name="Fatima", phone=None, by=by, now=clock.now()
+        )
+    await factories.answer(database, clock.now(), occ, fatima, Answer.YES, by=claire)
+    clock.advance(seconds=1)
+    out = await factories.answer(database, clock.now(), occ, ana, Answer.YES)
+    assert (out.waitlisted, out.position) == (True, 1)  # Fatima holds the only seat
+    async with database.transaction() as session:
+        listed = {a.name: a for a in await rsvp.attendees(session, occ.id)}
+        answers = await rsvp.answers_by_person(session, occ.id)
+    assert listed["Fatima"].uses_telegram is False and listed["Ana"].uses_telegram is True
+    assert answers[fatima.id] == rsvp.MyAnswer(Answer.YES, False, None)
+    assert answers[ana.id] == rsvp.MyAnswer(Answer.YES, False, 1)
