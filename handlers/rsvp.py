@@ -25,7 +25,7 @@ from bot.i18n import N_, normalize_language
 from bot.models import Answer, Occurrence, OccurrenceStatus
 from bot.runtime import Runtime
 from bot.sending import inline_keyboard
-from bot.services import calendar, calendar_queries, cards, ics, people, rsvp
+from bot.services import calendar, calendar_queries, cards, ics, names, people, rsvp
 from bot.services.outbox import Button
 from bot.services.rsvp import Closed, MyAnswer
 from bot.services.taps import TapRequest
@@ -284,7 +284,7 @@ async def on_where(ctx: Ctx) -> None:
     tr = ctx.rt.translator
     text = "\n".join(
         [
-            ctx.t("sessions.title", title=cards.title(tr, ctx.lang, occurrence)),
+            ctx.t("sessions.title", title=names.title_of(occurrence, tr, ctx.lang)),
             ctx.t("sessions.place", place=occurrence.place),
         ]
     )
@@ -309,7 +309,7 @@ async def on_details(ctx: Ctx) -> None:
     tr, tz = ctx.rt.translator, ctx.rt.settings.tz
     minutes = int((occurrence.ends_at - occurrence.starts_at).total_seconds() // 60)
     lines = [
-        ctx.t("sessions.title", title=cards.title(tr, ctx.lang, occurrence)),
+        ctx.t("sessions.title", title=names.title_of(occurrence, tr, ctx.lang)),
         cards.day_line(tr, ctx.lang, tz, occurrence, today=_today(ctx.rt, ctx.now)),
         ctx.t("sessions.lasts", duration=cards.duration(tr, ctx.lang, minutes)),
         ctx.t("sessions.place", place=occurrence.place),
@@ -338,7 +338,7 @@ def _events(ctx: Ctx, occurrences: Sequence[Occurrence]) -> list[ics.IcsEvent]:
     tr = ctx.rt.translator
     events = []
     for occurrence in occurrences:
-        name = cards.title(tr, ctx.lang, occurrence)
+        name = names.title_of(occurrence, tr, ctx.lang)
         if occurrence.status == OccurrenceStatus.CANCELLED:
             name = ctx.t("sessions.ics_cancelled", title=name)
         events.append(ics.event_of(occurrence, title=name))
@@ -358,7 +358,7 @@ async def on_ics(ctx: Ctx) -> None:
     if series is None:
         ctx.stale()
         return
-    name = cards.title(ctx.rt.translator, ctx.lang, series)
+    name = names.title_of(series, ctx.rt.translator, ctx.lang)
     payload = ics.calendar_file(
         uid=ics.series_uid(series.id), name=name, events=_events(ctx, occurrences), now=ctx.now
     )
@@ -371,7 +371,7 @@ async def on_session_ics(ctx: Ctx) -> None:
     occurrence = await _tapped_occurrence(ctx, SESSION_FILE)
     if occurrence is None:
         return
-    name = cards.title(ctx.rt.translator, ctx.lang, occurrence)
+    name = names.title_of(occurrence, ctx.rt.translator, ctx.lang)
     payload = ics.calendar_file(
         uid=ics.occurrence_uid(occurrence.id),
         name=name,

@@ -7,7 +7,7 @@ A handler test tells a person's story with these helpers::
     ) -> None:
         await workshop(fake, database, clock)       # Claire runs a workshop on Tuesdays
         ana = await onboard(fake, 201, "Ana")       # Ana opens the bot and says yes to privacy
-        await ana.tap("📅 Prochaines séances")
+        await ana.tap("📅 Prochains ateliers")
         card = message_starting(ana, "🎨")
         await ana.tap_in(card.message_id, "✅ Je viens")
         assert toast(ana) == "✅ C'est noté : vous venez !"

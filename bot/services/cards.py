@@ -15,17 +15,10 @@ from zoneinfo import ZoneInfo
 
 from bot.callback_data import RSVP_ANSWER, TapCode
 from bot.i18n import N_, Translator
-from bot.models import Answer, Occurrence, OccurrenceStatus, Series
+from bot.models import Answer, Occurrence, OccurrenceStatus
+from bot.services import names
 from bot.services.outbox import Button
 from bot.services.rsvp import MyAnswer, Seats
-
-
-def title(translator: Translator, lang: str, workshop: Occurrence | Series) -> str:
-    """The workshop's name in the reader's language when it is a suggested name."""
-    key = workshop.title_key
-    if key and translator.has(key, lang):
-        return translator.t(key, lang)
-    return workshop.title
 
 
 def duration(translator: Translator, lang: str, minutes: int) -> str:
@@ -104,14 +97,6 @@ def my_line(translator: Translator, lang: str, mine: MyAnswer | None) -> str:
     return t("sessions.mine_no", lang)
 
 
-def cancel_reason(translator: Translator, lang: str, occurrence: Occurrence) -> str | None:
-    """Why the session was cancelled, in the reader's language when it is a quick reason."""
-    key = occurrence.cancel_reason_key
-    if key and translator.has(key, lang):
-        return translator.t(key, lang)
-    return occurrence.cancel_reason
-
-
 def card(
     translator: Translator,
     lang: str,
@@ -131,14 +116,14 @@ def card(
     """
     t = translator.t
     lines = [
-        t("sessions.title", lang, title=title(translator, lang, occurrence)),
+        t("sessions.title", lang, title=names.title_of(occurrence, translator, lang)),
         day_line(translator, lang, tz, occurrence, today=today),
     ]
     if place:
         lines.append(t("sessions.place", lang, place=occurrence.place))
     if occurrence.status == OccurrenceStatus.CANCELLED:
         lines.append(t("sessions.cancelled_line", lang))
-        reason = cancel_reason(translator, lang, occurrence)
+        reason = names.reason_of(occurrence, translator, lang)
         if reason:
             lines.append(t("sessions.cancelled_reason", lang, reason=reason))
         return "\n".join(lines)
