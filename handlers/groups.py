@@ -8,7 +8,7 @@ linked before, the deployment's DEFAULT_LANGUAGE is used.
 
 from __future__ import annotations
 
-from bot.callback_data import ID, ButtonKind
+from bot.callback_data import ID, ButtonKind, Callback
 from bot.i18n import LANGUAGES, N_
 from bot.services import calendar
 from bot.services.names import title_of
@@ -37,23 +37,26 @@ async def link_command(ctx: Ctx) -> None:
     )
 
 
-def _group_id(ctx: Ctx) -> int | None:
-    """The group the button was tapped in (None in a private chat)."""
+def _tapped_in_group(ctx: Ctx, kind: ButtonKind) -> tuple[Callback, int] | None:
+    """The button and the group it was tapped in, from a facilitator; else say no."""
+    parsed = ctx.button(kind)
     chat = ctx.update.effective_chat
-    return None if chat is None or chat.type == "private" else chat.id
+    if not ctx.person.is_facilitator:
+        ctx.answer(ctx.t("group.only_facilitators"), alert=True)
+        return None
+    if parsed is None or chat is None or chat.type == "private":
+        ctx.stale()
+        return None
+    return parsed, chat.id
 
 
 @with_person(needs_consent=False)
 async def on_link(ctx: Ctx) -> None:
     """A facilitator chose the workshop this group follows: then its language."""
-    parsed = ctx.button(LINK_GROUP)
-    chat_id = _group_id(ctx)
-    if not ctx.person.is_facilitator:
-        ctx.answer(ctx.t("group.only_facilitators"), alert=True)
+    tapped = _tapped_in_group(ctx, LINK_GROUP)
+    if tapped is None:
         return
-    if parsed is None or chat_id is None:
-        ctx.answer(ctx.t("errors.stale_button"), alert=True)
-        return
+    parsed, chat_id = tapped
     try:
         series = await calendar.link_group(
             ctx.session, series_id=parsed.int_arg(0), chat_id=chat_id, by=ctx.person, now=ctx.now
@@ -79,14 +82,10 @@ async def on_link(ctx: Ctx) -> None:
 @with_person(needs_consent=False)
 async def on_language(ctx: Ctx) -> None:
     """The group's language: what the bot posts in the group is written in it."""
-    parsed = ctx.button(GROUP_LANGUAGE)
-    chat_id = _group_id(ctx)
-    if not ctx.person.is_facilitator:
-        ctx.answer(ctx.t("group.only_facilitators"), alert=True)
+    tapped = _tapped_in_group(ctx, GROUP_LANGUAGE)
+    if tapped is None:
         return
-    if parsed is None or chat_id is None:
-        ctx.answer(ctx.t("errors.stale_button"), alert=True)
-        return
+    parsed, chat_id = tapped
     lang = parsed.args[1]
     try:
         series = await calendar.link_group(
