@@ -135,13 +135,13 @@ async def wait_until_done(db: Database, limit_seconds: float) -> float:
     raise TimeoutError(f"outbox not drained after {limit_seconds}s")
 
 
-def delivery_counts(fake: FakeTelegram, ids: Iterable[int], prefix: str) -> dict[int, int]:
-    """How many copies of the announcement each person received."""
+def delivery_counts(fake: FakeTelegram, ids: Iterable[int], marker: str) -> dict[int, int]:
+    """How many copies of the announcement (the messages holding `marker`) each person got."""
     counts = {}
     for tid in ids:
         chat = fake.chats.get(tid)
         messages = chat.messages if chat is not None else []
-        counts[tid] = sum(1 for m in messages if m.from_bot and (m.text or "").startswith(prefix))
+        counts[tid] = sum(1 for m in messages if m.from_bot and marker in (m.text or ""))
     return counts
 
 
