@@ -202,16 +202,20 @@ class Ctx:
         message = query.message
         if not isinstance(message, Message) or message.reply_markup is None:
             return
+        self.remove_buttons_of(message.chat.id, message.message_id)
 
-        async def strip() -> Any:
+    def remove_buttons_of(self, chat_id: int, message_id: int) -> None:
+        """Take the inline buttons off one of the bot's messages, after the commit."""
+        bot = self.context.bot
+
+        async def strip() -> None:
             try:
-                return await self.context.bot.edit_message_reply_markup(
-                    chat_id=message.chat.id, message_id=message.message_id, reply_markup=None
+                await bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=message_id, reply_markup=None
                 )
             except BadRequest as exc:
                 if not not_modified(exc):
                     raise
-                return None
 
         self.actions.append(strip)
 

@@ -20,14 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message
-from telegram.error import BadRequest
 
 from bot.callback_data import REPLY_BUTTON, ButtonKind
 from bot.context import Draft
-from bot.http import not_modified
 from bot.i18n import N_
 from bot.models import ContentType
 from bot.sending import inline_keyboard
@@ -110,21 +107,8 @@ def _remember_id(ctx: Ctx, text: str, markup: InlineKeyboardMarkup, draft: Draft
 
 def _strip_buttons(ctx: Ctx, message_id: int | None) -> None:
     """Take the buttons off one of the bot's earlier messages (an old question)."""
-    if message_id is None:
-        return
-    bot, chat_id = ctx.context.bot, ctx.chat_id
-
-    async def strip() -> Any:
-        try:
-            return await bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=message_id, reply_markup=None
-            )
-        except BadRequest as exc:
-            if not not_modified(exc):
-                raise
-            return None
-
-    ctx.later(strip)
+    if message_id is not None:
+        ctx.remove_buttons_of(ctx.chat_id, message_id)
 
 
 async def _about(ctx: Ctx, broadcast_id: int | None) -> str | None:
