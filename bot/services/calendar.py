@@ -313,6 +313,36 @@ async def _tell(
         )
 
 
+async def _tell_one(
+    session: AsyncSession,
+    occurrence: Occurrence,
+    *,
+    kind: ChangeKind,
+    by: Person,
+    audience: NoticeAudience,
+    translator: Translator,
+    tz: ZoneInfo,
+    now: datetime,
+    group_language: str,
+    old: datetime | None = None,
+) -> Change:
+    """One session changed: who is told, and their notices, in the same transaction."""
+    told = await notices.recipients(
+        session, audience=audience, occurrence_ids=[occurrence.id], exclude_id=by.id
+    )
+    change = Change(occurrence.id, kind, told, old)
+    await _tell(
+        session,
+        [change],
+        translator=translator,
+        tz=tz,
+        now=now,
+        group_language=group_language,
+        author=by,
+    )
+    return change
+
+
 async def notice_counts(
     session: AsyncSession,
     *,
@@ -369,20 +399,17 @@ async def cancel_occurrence(
     occurrence.status = OccurrenceStatus.CANCELLED
     occurrence.cancel_reason = text
     occurrence.cancel_reason_key = key
-    told = await notices.recipients(
-        session, audience=audience, occurrence_ids=[occurrence.id], exclude_id=by.id
-    )
-    change = Change(occurrence.id, ChangeKind.CANCELLED, told)
-    await _tell(
+    return await _tell_one(
         session,
-        [change],
+        occurrence,
+        by=by,
+        audience=audience,
         translator=translator,
         tz=tz,
         now=now,
         group_language=group_language,
-        author=by,
+        kind=ChangeKind.CANCELLED,
     )
-    return change
 
 
 async def move_occurrence(
@@ -417,20 +444,18 @@ async def move_occurrence(
     # Reminders follow the new time.
     occurrence.day_before_sent_at = None
     occurrence.hours_before_sent_at = None
-    told = await notices.recipients(
-        session, audience=audience, occurrence_ids=[occurrence.id], exclude_id=by.id
-    )
-    change = Change(occurrence.id, ChangeKind.MOVED, told, old)
-    await _tell(
+    return await _tell_one(
         session,
-        [change],
+        occurrence,
+        by=by,
+        audience=audience,
         translator=translator,
         tz=tz,
         now=now,
         group_language=group_language,
-        author=by,
+        kind=ChangeKind.MOVED,
+        old=old,
     )
-    return change
 
 
 async def _changeable(session: AsyncSession, occurrence_id: int, now: datetime) -> Occurrence:
