@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     # Facilitators run the sessions: they get participants' reminders only if they ask.
     remind_facilitators: bool = False
 
+    # Mood check-ins: the prompt after a session, and how long answers are kept.
+    mood_prompt_delay_minutes: int = Field(default=60, ge=0, le=24 * 60)
+    mood_retention_months: int = Field(default=12, ge=1, le=120)
+
     # How participants reach a person (shown in Aide): a phone number, optional.
     contact_phone: str | None = None
 

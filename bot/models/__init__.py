@@ -9,6 +9,7 @@ from bot.models.calendar import (
     Rsvp,
     Series,
 )
+from bot.models.mood import CheckIn, WellbeingCheck
 from bot.models.outbox import (
     Broadcast,
     BroadcastState,
@@ -23,6 +24,7 @@ __all__ = [
     "Answer",
     "Base",
     "Broadcast",
+    "CheckIn",
     "BroadcastState",
     "ContentType",
     "Invitation",
@@ -35,4 +37,5 @@ __all__ = [
     "Rsvp",
     "Series",
     "UTCDateTime",
+    "WellbeingCheck",
 ]

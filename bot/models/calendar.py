@@ -93,6 +93,8 @@ class Occurrence(Base):
     # Reminders are enqueued once per kind; these say it was done.
     day_before_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     hours_before_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The mood prompts after the session were enqueued (once).
+    mood_prompted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     group_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -38,6 +38,13 @@ class Person(Base):
     added_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("people.id", ondelete="SET NULL"), nullable=True
     )
+    # Mood check-ins have their own consent (health data). Saying no, or withdrawing,
+    # sets mood_declined_at: no mood prompt for a month after it.
+    mood_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    mood_declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The WHO-5 questionnaire every two weeks, for those who opt in.
+    wellbeing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    wellbeing_prompted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     @property
     def is_facilitator(self) -> bool:
@@ -46,6 +53,10 @@ class Person(Base):
     @property
     def has_consented(self) -> bool:
         return self.consent_at is not None
+
+    @property
+    def mood_consented(self) -> bool:
+        return self.mood_consent_at is not None
 
     @property
     def uses_telegram(self) -> bool:
