@@ -1,0 +1,95 @@
+"""Pictures of moods and numbers, drawn as PNG bytes for the bot to send.
+
+matplotlib takes a noticeable time to import, so this module does not import it: the
+drawing module is loaded on first use (or by `warm_up`, which the app runs in a thread after
+start). Drawing is CPU work, so it runs in a worker thread and never blocks the event loop.
+The values passed in are plain and already translated: charts know no language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import importlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+
+_DRAWING = "bot.charts.drawing"
+
+
+@dataclass(frozen=True)
+class DayMood:
+    """One check-in: the face a person chose on a day."""
+
+    day: datetime.date
+    mood: int  # 1 (😞) .. 5 (😄)
+
+
+@dataclass(frozen=True)
+class WeeksChart:
+    """A person's moods over the last weeks; only days in [first_day, last_day] are drawn."""
+
+    points: tuple[DayMood, ...]
+    first_day: datetime.date
+    last_day: datetime.date
+    week_labels: tuple[tuple[datetime.date, str], ...]  # e.g. (date(2026, 11, 2), "2 nov.")
+
+
+@dataclass(frozen=True)
+class GroupBar:
+    """The answers of a group (a session, a month); hidden when fewer than 5 people answered."""
+
+    label: str
+    counts: tuple[int, int, int, int, int] | None  # answers per face 1..5; None = hidden
+    average: float | None  # 1.0 .. 5.0; None when hidden
+
+
+@dataclass(frozen=True)
+class GroupChart:
+    """Several groups side by side, for facilitators."""
+
+    bars: tuple[GroupBar, ...]
+    hidden_label: str  # e.g. "Pas assez de réponses"
+    average_label: str  # e.g. "Moyenne"
+
+
+_loaded: ModuleType | None = None
+_loading = threading.Lock()
+
+
+def _drawing() -> ModuleType:
+    global _loaded
+    if _loaded is None:
+        with _loading:
+            if _loaded is None:
+                _loaded = importlib.import_module(_DRAWING)
+    return _loaded
+
+
+def warm_up() -> None:
+    """Import matplotlib now, in the calling thread, so the first picture comes fast."""
+    _drawing().warm_up()
+
+
+# The drawing module is looked up in the worker thread: a picture asked for before warm_up
+# imports matplotlib there, not on the event loop.
+def _draw_weeks(chart: WeeksChart) -> bytes:
+    draw: Callable[[WeeksChart], bytes] = _drawing().my_weeks_png
+    return draw(chart)
+
+
+def _draw_group(chart: GroupChart) -> bytes:
+    draw: Callable[[GroupChart], bytes] = _drawing().group_moods_png
+    return draw(chart)
+
+
+async def my_weeks(chart: WeeksChart) -> bytes:
+    """The PNG of a person's last weeks: one face a check-in, faces instead of numbers."""
+    return await asyncio.to_thread(_draw_weeks, chart)
+
+
+async def group_moods(chart: GroupChart) -> bytes:
+    """The PNG of the faces chosen in each group, and their average."""
+    return await asyncio.to_thread(_draw_group, chart)
