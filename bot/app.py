@@ -15,6 +15,7 @@ from telegram.ext import ApplicationBuilder, ExtBot, JobQueue
 from telegram.request import BaseRequest, HTTPXRequest
 
 import handlers
+from bot import charts
 from bot.batching import Batcher
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -122,17 +123,23 @@ def build_application(
     surface = handlers.assemble(translator)
     stop_sender = asyncio.Event()
     sender_task: list[asyncio.Task[None]] = []
+    warming: list[asyncio.Task[None]] = []
 
     async def post_init(app: MiroirApp) -> None:
         await set_default_commands(app.bot, surface.command_lists, settings.default_language)
         if background:
             sender_task.append(asyncio.create_task(sender.run(stop_sender)))
             jobs.schedule(app)
+            # matplotlib loads in a thread once the bot answers: start-up stays fast and
+            # the first "📈 Mes semaines" does not pay for the import.
+            warming.append(asyncio.create_task(asyncio.to_thread(charts.warm_up)))
 
     async def post_stop(app: MiroirApp) -> None:
         stop_sender.set()
         if sender_task:
             await sender_task[0]
+        for task in warming:
+            await task
 
     async def post_shutdown(app: MiroirApp) -> None:
         await db.dispose()

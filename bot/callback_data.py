@@ -105,3 +105,9 @@ class TapCode(enum.StrEnum):
 
 RSVP_ANSWER = ButtonKind("rv", ("|".join(TapCode), ID))  # the answer, the session
 REPLY_BUTTON = ButtonKind("anr", (f"0|{ID}",))  # answer an announcement (0: its preview)
+# A face under a mood prompt: whose prompt, its local day (YYYYMMDD), the face (1 to 5).
+MOOD_FACE = ButtonKind("mood", (ID, r"20\d{6}", r"[1-5]"))
+# "▶️ Commencer" under the fortnightly well-being questionnaire prompt: whose prompt.
+WELLBEING_START = ButtonKind("who", (ID,))
+# "💬 Écrire à Ana" under a care alert: the person who asked to be contacted.
+CARE_WRITE = ButtonKind("carew", (ID,))

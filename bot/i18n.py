@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -123,6 +124,14 @@ class Translator:
             if local.date() == today + timedelta(days=1):
                 return self.t("fmt.tomorrow", lang)
         return str(babel_format_datetime(local, self.t("fmt.date", lang), tzinfo=tz, locale=lang))
+
+    def format_short_date(self, day: date, lang: str) -> str:
+        """ "2 nov." ("2 Nov"): a date under a chart, where room is short."""
+        return str(babel_format_date(day, self.t("fmt.short_date", lang), locale=lang))
+
+    def format_month(self, day: date, lang: str) -> str:
+        """ "novembre 2026" ("November 2026"): the month `day` is in."""
+        return str(babel_format_date(day, self.t("fmt.month", lang), locale=lang))
 
     def format_datetime(
         self, moment: datetime, lang: str, tz: ZoneInfo, *, today: date | None = None

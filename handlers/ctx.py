@@ -153,6 +153,16 @@ class Ctx:
 
         self.actions.append(send)
 
+    def reply_photo(self, png: bytes, caption: str, markup: Markup = None) -> None:
+        """Send a picture (a chart) to the current chat, after the commit."""
+        bot = self.context.bot
+        chat_id = self.chat_id
+
+        async def send() -> Message:
+            return await bot.send_photo(chat_id, png, caption=caption, reply_markup=markup)
+
+        self.actions.append(send)
+
     def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         """Answer the tapped button (stops the spinner); text shows as a small toast."""
         query = self.query

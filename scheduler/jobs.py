@@ -7,7 +7,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from bot.context import MiroirApp, MiroirContext
-from scheduler import broadcasts, group_edits, reminders
+from scheduler import broadcasts, group_edits, mood, reminders, wellbeing
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,9 @@ def schedule(app: MiroirApp) -> None:
         ("reminders", reminders.reminders_job, reminders.REMINDERS_EVERY_SECONDS),
         ("materialize", reminders.materialize_job, reminders.MATERIALIZE_EVERY_SECONDS),
         ("group_edits", group_edits.flush_job, 1.0),
+        ("mood_prompts", mood.prompts_job, mood.PROMPTS_EVERY_SECONDS),
+        ("mood_retention", mood.retention_job, mood.RETENTION_EVERY_SECONDS),
+        ("wellbeing_prompts", wellbeing.job, wellbeing.EVERY_SECONDS),
     ]
     for name, callback, seconds in every:
         queue.run_repeating(

@@ -10,8 +10,10 @@ never gets "💬 Animateur malade".
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from bot.i18n import N_, Translator
-from bot.models import Occurrence, Series
+from bot.models import Occurrence
 
 # The suggested names of a new workshop, in the order the wizard offers them.
 TITLE_KEYS: tuple[str, ...] = (
@@ -34,7 +36,17 @@ def _known(translator: Translator, key: str | None, lang: str) -> bool:
     return bool(key) and (translator.has(key or "", lang) or translator.has(key or "", "fr"))
 
 
-def title_of(item: Occurrence | Series, translator: Translator, lang: str) -> str:
+class Titled(Protocol):
+    """Anything with a workshop's name: a series, a session, a figure about a session."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def title_key(self) -> str | None: ...
+
+
+def title_of(item: Titled, translator: Translator, lang: str) -> str:
     """A workshop's name in `lang`: the suggested name's translation, or the name as typed."""
     if item.title_key and _known(translator, item.title_key, lang):
         return translator.t(item.title_key, lang)

@@ -141,6 +141,17 @@ def in_quiet_hours(now: datetime, tz: ZoneInfo, start: time, end: time) -> bool:
     return local >= start or local < end
 
 
+def leaves_at(send_at: datetime, tz: ZoneInfo, start: time, end: time) -> datetime:
+    """When a message due at `send_at` really leaves: quiet hours hold it to their end."""
+    if not in_quiet_hours(send_at, tz, start, end):
+        return send_at
+    local = send_at.astimezone(tz)
+    leave = datetime.combine(local.date(), end, tzinfo=tz)
+    if leave <= local:
+        leave = datetime.combine(local.date() + timedelta(days=1), end, tzinfo=tz)
+    return leave.astimezone(send_at.tzinfo)
+
+
 # --- the sender's side -----------------------------------------------------------------
 
 

@@ -78,13 +78,7 @@ def reminder_times(starts_at: datetime, cfg: ReminderSettings) -> dict[str, date
 
 def leaves_at(send_at: datetime, cfg: ReminderSettings) -> datetime:
     """When a reminder due at `send_at` really leaves: quiet hours hold it to their end."""
-    if not outbox.in_quiet_hours(send_at, cfg.tz, cfg.quiet_start, cfg.quiet_end):
-        return send_at
-    local = send_at.astimezone(cfg.tz)
-    end = datetime.combine(local.date(), cfg.quiet_end, tzinfo=cfg.tz)
-    if end <= local:
-        end = datetime.combine(local.date() + timedelta(days=1), cfg.quiet_end, tzinfo=cfg.tz)
-    return end.astimezone(send_at.tzinfo)
+    return outbox.leaves_at(send_at, cfg.tz, cfg.quiet_start, cfg.quiet_end)
 
 
 def reading_day(send_at: datetime, cfg: ReminderSettings) -> date:

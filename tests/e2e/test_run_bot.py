@@ -50,7 +50,7 @@ def test_the_bot_onboards_a_user_and_stops_cleanly(
         server.wait_for(lambda: any("Vos informations" in (m.text or "") for m in nadia.messages))
         server.call(nadia.tap("✅ Je suis d'accord"))
         server.wait_for(lambda: nadia.reply_keyboard is not None, timeout=10)
-        assert menu(nadia)[0] == ["📅 Prochains ateliers", "❓ Aide"]
+        assert menu(nadia)[0] == ["📅 Prochains ateliers", "🙂 Mon humeur"]
         assert any("Bienvenue, Nadia" in (m.text or "") for m in nadia.messages)
         assert (tmp_path / "data" / "miroir.db").exists()
     finally:

@@ -212,6 +212,18 @@ class FakeUser(_ChatView):
             file_id=record.file_id,
         )
 
+    async def send_contact(
+        self, phone_number: str, *, own: bool = True, first_name: str | None = None
+    ) -> list[StoredMessage]:
+        """Share a phone number (own=True: the reply keyboard's "send my number" button)."""
+        contact: JSON = {
+            "phone_number": phone_number,
+            "first_name": first_name or self.first_name,
+        }
+        if own:
+            contact["user_id"] = self.id
+        return await self.fake._post_user(self.chat, self, "contact", payload={"contact": contact})
+
     async def send_location(self, latitude: float, longitude: float) -> list[StoredMessage]:
         """Share a location."""
         location = {"latitude": float(latitude), "longitude": float(longitude)}

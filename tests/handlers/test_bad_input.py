@@ -157,7 +157,7 @@ async def test_old_language_button_still_works_and_old_consent_says_done(
     await nadia.tap("✅ Je suis d'accord")
     # A language button from an old message (a stale client) still works...
     replies = await nadia.press_callback("lang:en", first.message_id)
-    assert menu(nadia)[0] == ["📅 Next workshops", "❓ Help"]
+    assert menu(nadia)[0] == ["📅 Next workshops", "🙂 My mood"]
     assert replies
     # ...and a forged consent press on the old notice changes nothing.
     await nadia.press_callback("consent:no", notice.message_id)

@@ -54,7 +54,7 @@ async def test_full_onboarding_in_french(
     welcome = text_of(with_menu[0])
     assert welcome.startswith("🎉 Bienvenue, Nadia !")
     assert welcome.endswith("👇 Voici le menu. Touchez un bouton.")
-    assert nadia.reply_keyboard == [["📅 Prochains ateliers", "❓ Aide"]]
+    assert nadia.reply_keyboard == [["📅 Prochains ateliers", "🙂 Mon humeur"], ["❓ Aide"]]
     kept = await stored_person(database, 3)
     assert kept is not None and kept.consent_at is not None
     # The tapped notice lost its buttons: it cannot be answered twice by mistake.
@@ -70,7 +70,7 @@ async def test_choosing_english_switches_every_following_message(
     assert "Your information" in text_of(replies[-1])
     replies = await john.tap("✅ I agree")
     assert "🎉 Welcome, John!" in text_of(replies[-1])
-    assert menu(john)[0] == ["📅 Next workshops", "❓ Help"]
+    assert menu(john)[0] == ["📅 Next workshops", "🙂 My mood"]
 
 
 async def test_nothing_works_before_consent(app: MiroirApp, fake: FakeTelegram) -> None:
@@ -96,7 +96,7 @@ async def test_refusing_consent_keeps_nothing(
     assert "Choisissez votre langue" in text_of(replies[-1])
     await nadia.tap("🇫🇷 Français")
     await nadia.tap("✅ Je suis d'accord")
-    assert menu(nadia)[0] == ["📅 Prochains ateliers", "❓ Aide"]
+    assert menu(nadia)[0] == ["📅 Prochains ateliers", "🙂 Mon humeur"]
 
 
 async def test_start_again_just_shows_the_menu(app: MiroirApp, fake: FakeTelegram) -> None:
@@ -171,29 +171,33 @@ async def test_language_can_be_switched_any_time(
     await ana.send("/language")
     replies = await ana.tap("🇬🇧 English")
     assert any("English" in (m.text or "") for m in replies)
-    assert menu(ana)[0] == ["📅 Next workshops", "❓ Help"]
+    assert menu(ana)[0] == ["📅 Next workshops", "🙂 My mood"]
     kept = await stored_person(database, 9)
     assert kept is not None and kept.language == "en"
     # Her own "/" command list follows the language she chose.
     assert any(c["description"] == "Change language" for c in command_list(fake, chat_id=9))
 
 
-async def test_capabilities_not_built_yet_are_not_shown(
+async def test_mood_is_in_the_menu_help_and_notice_and_projects_are_not_yet(
     app: MiroirApp, fake: FakeTelegram
 ) -> None:
-    """Mood check-ins and projects are not built: no button, no line in help or consent."""
+    """Mood check-ins are built: a button, a line in help and in the privacy notice.
+    Projects are not built: no button, no line."""
     ana = fake.user(10, "Ana")
     await ana.send("/start")
-    notice = (await ana.tap("🇫🇷 Français"))[-1]
+    notice = text_of((await ana.tap("🇫🇷 Français"))[-1])
     await ana.tap("✅ Je suis d'accord")
     shown = [label for row in menu(ana) for label in row]
     help_text = text_of((await ana.send("/aide"))[-1])
-    for word in ("humeur", "Projets", "projets"):
+    assert "🙂 Mon humeur" in shown
+    assert "🙂 Pour dire comment vous allez, touchez « Mon humeur »." in help_text
+    assert "• Votre humeur : je vous demande d'abord votre accord." in notice
+    for word in ("Projets", "projets"):
         assert all(word not in label for label in shown)
         assert word not in help_text
-        assert word not in text_of(notice)
-    # An old keyboard's "🙂 Mon humeur" is typed text now: the bot says what it can do.
-    replies = await ana.send("🙂 Mon humeur")
+        assert word not in notice
+    # An old keyboard's "🌱 Projets" is typed text now: the bot says what it can do.
+    replies = await ana.send("🌱 Projets")
     assert "compris" in text_of(replies[-1])
 
 
@@ -201,9 +205,10 @@ async def test_facilitators_get_their_menu_and_commands(
     app: MiroirApp, fake: FakeTelegram
 ) -> None:
     claire = await onboard_claire(fake)
-    assert menu(claire)[1:] == [
+    assert menu(claire)[2:] == [
         ["📣 Annonce", "📬 Envois"],
         ["🗓️ Calendrier", "🔗 Inviter un animateur"],
+        ["📊 Humeur du groupe"],
     ]
     her_commands = command_list(fake, chat_id=FACILITATOR_ID)
     assert "inviter" in [c["command"] for c in her_commands]
@@ -215,8 +220,8 @@ async def test_default_commands_are_set_in_both_languages(
     fr = command_list(fake, language="fr")
     en = command_list(fake, language="en")
     # Each list names the commands in its own language; both names always work.
-    assert [c["command"] for c in fr] == ["seances", "menu", "aide", "langue", "annuler"]
-    assert [c["command"] for c in en] == ["sessions", "menu", "help", "language", "cancel"]
+    assert [c["command"] for c in fr] == ["seances", "humeur", "menu", "aide", "langue", "annuler"]
+    assert [c["command"] for c in en] == ["sessions", "mood", "menu", "help", "language", "cancel"]
     assert any(c["description"] == "Aide" for c in fr)
     assert any(c["description"] == "Help" for c in en)
 
@@ -235,7 +240,7 @@ async def test_invitation_link_makes_a_facilitator_once(
     assert "animateur" in text_of(replies[0])
     await karim.tap("🇫🇷 Français")
     await karim.tap("✅ Je suis d'accord")
-    assert menu(karim)[1] == ["📣 Annonce", "📬 Envois"]
+    assert menu(karim)[2] == ["📣 Annonce", "📬 Envois"]
 
     lea = fake.user(12, "Léa")
     replies = await lea.send(f"/start {payload}")

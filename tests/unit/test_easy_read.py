@@ -16,10 +16,24 @@ from babel.messages.pofile import read_po
 from bot.i18n import LANGUAGES, LOCALES_DIR, domains
 
 # Facilitators' screens follow the guide where they can, but may name commands (/lier).
-FACILITATOR_KEYS = ("cal.", "announce.", "outbox.", "invite.", "help.facilitator", "group.link")
+FACILITATOR_KEYS = (
+    "cal.",
+    "announce.",
+    "outbox.",
+    "invite.",
+    "help.facilitator",
+    "group.link",
+    "mood.group",
+    "mood.note",
+    "care.alert",
+)
+# The WHO-5 questionnaire is used in its published wording, as its licence asks: its
+# items, answers and credit are not rewritten (and so not checked).
+PUBLISHED_KEYS = ("who5.q", "who5.a", "who5.credit")
 # About 12 words is the aim; a machine counts a little more generously.
 MAX_WORDS = 16
-ALLOWED_CAPITALS = frozenset({"OK", "SMS"})
+# WHO-5 is the name of a questionnaire.
+ALLOWED_CAPITALS = frozenset({"OK", "SMS", "WHO"})
 
 RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("no (e) or (s): write the form the number needs", re.compile(r"\w\((e|s|es|x)\)")),
@@ -44,7 +58,7 @@ def _participant_texts(domain: str, lang: str) -> dict[str, str]:
         if not message.id:
             continue
         key = str(message.id[0] if message.pluralizable else message.id)
-        if key.startswith(FACILITATOR_KEYS) or key.startswith("fmt."):
+        if key.startswith((*FACILITATOR_KEYS, *PUBLISHED_KEYS, "fmt.")):
             continue
         string = message.string
         forms = list(string) if isinstance(string, tuple | list) else [string]
