@@ -15,12 +15,13 @@ Mood is health data, so the rules are strict and live here, not in the handlers:
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -196,6 +197,41 @@ def needs_care(mood: int, previous: int | None) -> bool:
     return mood <= LOWEST + 1 and previous is not None and previous <= LOWEST + 1
 
 
+Daily = TypeVar("Daily", CheckIn, WellbeingCheck)
+
+
+async def daily_row(
+    session: AsyncSession,
+    model: type[Daily],
+    *,
+    person_id: int,
+    day: date,
+    fresh: Callable[[], Daily],
+) -> tuple[Daily, bool]:
+    """The person's row of `day` (True: it was there already), or `fresh()` added (False).
+
+    Two taps in flight at once both see no row: the second insert meets the unique
+    constraint, and takes the first one's row instead.
+    """
+
+    def find() -> Select[Daily]:
+        return select(model).where(model.person_id == person_id, model.local_date == day)
+
+    found = await session.scalar(find())
+    if found is not None:
+        return found, True
+    row = fresh()
+    try:
+        async with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        found = await session.scalar(find())
+        if found is None:
+            raise
+        return found, True
+    return row, False
+
+
 async def record(
     session: AsyncSession,
     *,
@@ -218,10 +254,12 @@ async def record(
     if late or occurrence_id is None:
         occurrence_id = await _session_attended(session, person_id=person.id, today=today, now=now)
     previous = await _previous_mood(session, person_id=person.id, before=today)
-    existing = await today_check_in(session, person_id=person.id, today=today)
-    replaced = existing is not None
-    if existing is None:
-        fresh = CheckIn(
+    existing, replaced = await daily_row(
+        session,
+        CheckIn,
+        person_id=person.id,
+        day=today,
+        fresh=lambda: CheckIn(
             person_id=person.id,
             local_date=today,
             mood=mood,
@@ -229,18 +267,8 @@ async def record(
             shared=False,
             created_at=now,
             updated_at=now,
-        )
-        try:
-            # A double tap in flight at once: the second insert meets the first.
-            async with session.begin_nested():
-                session.add(fresh)
-        except IntegrityError:
-            existing = await today_check_in(session, person_id=person.id, today=today)
-            replaced = True
-        else:
-            existing = fresh
-    if existing is None:  # pragma: no cover - the row that collided was deleted since
-        raise RuntimeError("check-in vanished")
+        ),
+    )
     if replaced:
         existing.mood = mood
         existing.occurrence_id = occurrence_id or existing.occurrence_id

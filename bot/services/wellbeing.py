@@ -24,14 +24,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callback_data import WELLBEING_START
 from bot.i18n import Translator
 from bot.models import Person, WellbeingCheck
 from bot.services import outbox
-from bot.services.mood import NoConsent, PromptSettings
+from bot.services.mood import NoConsent, PromptSettings, daily_row
 from bot.services.outbox import Button, Outgoing
 
 ITEMS = 5
@@ -139,16 +138,6 @@ async def opt_out(session: AsyncSession, *, person: Person, now: datetime) -> bo
 # --- scores ---------------------------------------------------------------------------
 
 
-async def _today_check(
-    session: AsyncSession, *, person_id: int, today: date
-) -> WellbeingCheck | None:
-    return await session.scalar(
-        select(WellbeingCheck).where(
-            WellbeingCheck.person_id == person_id, WellbeingCheck.local_date == today
-        )
-    )
-
-
 async def record(
     session: AsyncSession,
     *,
@@ -162,21 +151,15 @@ async def record(
         raise NoConsent
     value = score(answers)
     previous = await _scores_before(session, person_id=person.id, before=today)
-    existing = await _today_check(session, person_id=person.id, today=today)
-    replaced = existing is not None
-    if existing is None:
-        fresh = WellbeingCheck(person_id=person.id, local_date=today, score=value, created_at=now)
-        try:
-            # Two last answers in flight at once: the second insert meets the first.
-            async with session.begin_nested():
-                session.add(fresh)
-        except IntegrityError:
-            existing = await _today_check(session, person_id=person.id, today=today)
-            replaced = True
-        else:
-            existing = fresh
-    if existing is None:  # pragma: no cover - the row that collided was deleted since
-        raise RuntimeError("well-being score vanished")
+    existing, replaced = await daily_row(
+        session,
+        WellbeingCheck,
+        person_id=person.id,
+        day=today,
+        fresh=lambda: WellbeingCheck(
+            person_id=person.id, local_date=today, score=value, created_at=now
+        ),
+    )
     if replaced:
         existing.score = value
         existing.created_at = now

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -235,3 +236,18 @@ async def test_a_session_long_past_gets_no_prompt(database: Database) -> None:
             session, now=much_later, cfg=CFG, translator=Translator()
         )
     assert added == 0
+
+
+async def test_two_taps_in_flight_at_once_make_one_check_in(database: Database) -> None:
+    """Both see no row yet; the second insert meets the first one's and replaces it."""
+    ana = await consenting(database)
+
+    async def tap(value: int) -> mood.Recorded:
+        return await keep(database, ana, value, TODAY)
+
+    first, second = await asyncio.gather(tap(2), tap(5))
+    assert sorted([first.replaced, second.replaced]) == [False, True]
+    assert first.check_in_id == second.check_in_id
+    async with database.transaction() as session:
+        (row,) = await session.scalars(select(CheckIn))
+        assert row.mood in (2, 5)
