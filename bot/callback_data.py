@@ -111,3 +111,11 @@ MOOD_FACE = ButtonKind("mood", (ID, r"20\d{6}", r"[1-5]"))
 WELLBEING_START = ButtonKind("who", (ID,))
 # "💬 Écrire à Ana" under a care alert: the person who asked to be contacted.
 CARE_WRITE = ButtonKind("carew", (ID,))
+# Under a new proposal, for facilitators: publish it, ask for a change, or refuse it.
+PROJECT_REVIEW = ButtonKind("pjr", (r"pub|chg|ref", ID))
+# "👀 Voir le projet" under a project's notices: its card.
+PROJECT_CARD = ButtonKind("pjc", (ID,))
+# "🗳️ Choisir mes projets" under a budget round's notices: the round screen.
+ROUND_VIEW = ButtonKind("bdv", (ID,))
+# "✅ Valider mon choix" under a basket reminder (and on the round screen).
+BASKET_CONFIRM = ButtonKind("bdk", (ID,))

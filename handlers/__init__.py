@@ -25,7 +25,17 @@ from telegram.ext import (
 from bot.callback_data import ButtonKind, check_unique
 from bot.context import MenuEntry, MiroirApp, MiroirContext
 from bot.i18n import N_, Translator
-from handlers import announce, calendar_admin, fallback, groups, mood, onboarding, rsvp, talk
+from handlers import (
+    announce,
+    calendar_admin,
+    fallback,
+    groups,
+    mood,
+    onboarding,
+    projects,
+    rsvp,
+    talk,
+)
 from handlers.capability import Capability, Command, Who
 from handlers.commands import CommandLists, command_lists
 from handlers.ctx import with_person
@@ -40,6 +50,7 @@ GROUPS = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
 CAPABILITIES: tuple[Capability, ...] = (
     rsvp.CAPABILITY,
     mood.CAPABILITY,
+    projects.CAPABILITY,
     onboarding.CAPABILITY,
     announce.CAPABILITY,
     calendar_admin.CAPABILITY,

@@ -54,7 +54,10 @@ async def test_full_onboarding_in_french(
     welcome = text_of(with_menu[0])
     assert welcome.startswith("🎉 Bienvenue, Nadia !")
     assert welcome.endswith("👇 Voici le menu. Touchez un bouton.")
-    assert nadia.reply_keyboard == [["📅 Prochains ateliers", "🙂 Mon humeur"], ["❓ Aide"]]
+    assert nadia.reply_keyboard == [
+        ["📅 Prochains ateliers", "🙂 Mon humeur"],
+        ["💡 Projets", "❓ Aide"],
+    ]
     kept = await stored_person(database, 3)
     assert kept is not None and kept.consent_at is not None
     # The tapped notice lost its buttons: it cannot be answered twice by mistake.
@@ -178,27 +181,21 @@ async def test_language_can_be_switched_any_time(
     assert any(c["description"] == "Change language" for c in command_list(fake, chat_id=9))
 
 
-async def test_mood_is_in_the_menu_help_and_notice_and_projects_are_not_yet(
+async def test_mood_and_projects_are_in_the_menu_help_and_notice(
     app: MiroirApp, fake: FakeTelegram
 ) -> None:
-    """Mood check-ins are built: a button, a line in help and in the privacy notice.
-    Projects are not built: no button, no line."""
+    """Mood check-ins and projects: a button each, a line in help and in the notice."""
     ana = fake.user(10, "Ana")
     await ana.send("/start")
     notice = text_of((await ana.tap("🇫🇷 Français"))[-1])
     await ana.tap("✅ Je suis d'accord")
     shown = [label for row in menu(ana) for label in row]
     help_text = text_of((await ana.send("/aide"))[-1])
-    assert "🙂 Mon humeur" in shown
+    assert "🙂 Mon humeur" in shown and "💡 Projets" in shown
     assert "🙂 Pour dire comment vous allez, touchez « Mon humeur »." in help_text
+    assert "💡 Pour voir ou proposer un projet, touchez « Projets »." in help_text
     assert "• Votre humeur : je vous demande d'abord votre accord." in notice
-    for word in ("Projets", "projets"):
-        assert all(word not in label for label in shown)
-        assert word not in help_text
-        assert word not in notice
-    # An old keyboard's "🌱 Projets" is typed text now: the bot says what it can do.
-    replies = await ana.send("🌱 Projets")
-    assert "compris" in text_of(replies[-1])
+    assert "• Vos votes pour le budget restent secrets : personne ne voit votre nom." in notice
 
 
 async def test_facilitators_get_their_menu_and_commands(
@@ -220,8 +217,26 @@ async def test_default_commands_are_set_in_both_languages(
     fr = command_list(fake, language="fr")
     en = command_list(fake, language="en")
     # Each list names the commands in its own language; both names always work.
-    assert [c["command"] for c in fr] == ["seances", "humeur", "menu", "aide", "langue", "annuler"]
-    assert [c["command"] for c in en] == ["sessions", "mood", "menu", "help", "language", "cancel"]
+    assert [c["command"] for c in fr] == [
+        "seances",
+        "humeur",
+        "projets",
+        "proposer",
+        "menu",
+        "aide",
+        "langue",
+        "annuler",
+    ]
+    assert [c["command"] for c in en] == [
+        "sessions",
+        "mood",
+        "projects",
+        "propose",
+        "menu",
+        "help",
+        "language",
+        "cancel",
+    ]
     assert any(c["description"] == "Aide" for c in fr)
     assert any(c["description"] == "Help" for c in en)
 

@@ -26,6 +26,9 @@ FACILITATOR_KEYS = (
     "mood.group",
     "mood.note",
     "care.alert",
+    "review.",
+    "manage.",
+    "rounds.",
 )
 # The WHO-5 questionnaire is used in its published wording, as its licence asks: its
 # items, answers and credit are not rewritten (and so not checked).

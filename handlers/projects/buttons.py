@@ -1,0 +1,24 @@
+"""The buttons of the projects' home screen (each screen's own buttons live beside it)."""
+
+from __future__ import annotations
+
+import enum
+
+from bot.callback_data import ButtonKind
+
+
+class Go(enum.StrEnum):
+    """Where a button of the home screen leads."""
+
+    BOARD = "board"  # 📋 Voir les projets
+    PROPOSE = "propose"  # ✍️ Proposer un projet
+    MINE = "mine"  # 📝 Mes propositions
+    BUDGET = "budget"  # 🗳️ Budget
+    REVIEW = "review"  # 🛠️ À valider (facilitators)
+    MANAGE = "manage"  # 🔁 Suivre les projets (facilitators)
+    ROUNDS = "rounds"  # 🗳️ Budget participatif (facilitators)
+    HOME = "home"  # ⬅️ Projets: back to this screen
+
+
+FACILITATORS_ONLY = frozenset({Go.REVIEW, Go.MANAGE, Go.ROUNDS})
+GO = ButtonKind("pjgo", ("|".join(Go),))

@@ -1,0 +1,13 @@
+"""(placeholder until built)"""
+
+from __future__ import annotations
+
+from handlers.capability import ButtonRoute, Input
+from handlers.ctx import Ctx
+
+BUTTONS: tuple[ButtonRoute, ...] = ()
+INPUTS: tuple[Input, ...] = ()
+
+
+async def pending(ctx: Ctx) -> None:
+    """🛠️ À valider (facilitators)."""
