@@ -153,13 +153,20 @@ class Ctx:
 
         self.actions.append(send)
 
-    def reply_photo(self, png: bytes, caption: str, markup: Markup = None) -> None:
-        """Send a picture (a chart) to the current chat, after the commit."""
+    def reply_photo(
+        self, png: bytes | Callable[[], Awaitable[bytes]], caption: str, markup: Markup = None
+    ) -> None:
+        """Send a picture (a chart) to the current chat, after the commit.
+
+        Give a picture still to draw as a function: it is drawn after the commit, so the
+        database is not held while the drawing runs.
+        """
         bot = self.context.bot
         chat_id = self.chat_id
 
         async def send() -> Message:
-            return await bot.send_photo(chat_id, png, caption=caption, reply_markup=markup)
+            picture = png if isinstance(png, bytes) else await png()
+            return await bot.send_photo(chat_id, picture, caption=caption, reply_markup=markup)
 
         self.actions.append(send)
 

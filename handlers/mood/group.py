@@ -88,8 +88,10 @@ async def show(ctx: Ctx) -> None:
             _bar(ctx, translator.format_month(m.month, ctx.lang), m.figure)
             for m in overview.months
         ]
-        png = await charts.group_moods(_chart(ctx, bars))
-        ctx.reply_photo(png, ctx.t("mood.group_months_caption"))
+        months_chart = _chart(ctx, bars)
+        ctx.reply_photo(
+            lambda: charts.group_moods(months_chart), ctx.t("mood.group_months_caption")
+        )
     lines = [ctx.t("mood.group_title")]
     if not any(m.figure is not None for m in overview.months):
         lines.append(ctx.t("mood.group_no_month"))
@@ -148,10 +150,8 @@ async def on_session(ctx: Ctx) -> None:
         ctx.answer(ctx.t(HIDDEN_KEYS[found.reason or Hidden.TOO_FEW]), alert=True)
         return
     ctx.answer()
-    png = await charts.group_moods(
-        _chart(ctx, [_bar(ctx, _session_label(ctx, found), found.figure)])
-    )
-    ctx.reply_photo(png, _session_line(ctx, found))
+    chart = _chart(ctx, [_bar(ctx, _session_label(ctx, found), found.figure)])
+    ctx.reply_photo(lambda: charts.group_moods(chart), _session_line(ctx, found))
 
 
 @with_person(facilitator_only=True)

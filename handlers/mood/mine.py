@@ -44,19 +44,17 @@ async def on_weeks(ctx: Ctx) -> None:
         for monday in (first + timedelta(weeks=w) for w in range(0, WEEKS_SHOWN, 2))
     )
     ctx.answer()
-    png = await charts.my_weeks(
-        charts.WeeksChart(
-            points=tuple(charts.DayMood(p.day, p.mood) for p in points),
-            first_day=first,
-            last_day=now_day,
-            week_labels=labels,
-        )
+    chart = charts.WeeksChart(
+        points=tuple(charts.DayMood(p.day, p.mood) for p in points),
+        first_day=first,
+        last_day=now_day,
+        week_labels=labels,
     )
     feeling = mood.feeling(points, now_day)
     caption = (
         ctx.t(FEELING_KEYS[feeling]) if feeling in FEELING_KEYS else ctx.t("mood.feeling_none")
     )
-    ctx.reply_photo(png, caption)
+    ctx.reply_photo(lambda: charts.my_weeks(chart), caption)
 
 
 @with_person()
