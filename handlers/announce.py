@@ -18,7 +18,7 @@ from bot.context import Draft, MenuEntry
 from bot.i18n import N_
 from bot.models import ContentType
 from bot.sending import inline_keyboard, send_content
-from bot.services import broadcasts, outbox
+from bot.services import broadcasts, outbox, project_board
 from bot.services.broadcasts import Audience, Content
 from bot.services.timeparse import parse_datetime
 from handlers.capability import ButtonRoute, Capability, Command, Input, MenuItem, Who
@@ -34,6 +34,9 @@ CONFIRM = ButtonKind("ank", (r"[A-Za-z0-9_-]{6,16}", r"0|1"))  # the request key
 SPLIT = ButtonKind("ans")  # cut a long text into several messages
 DROP = ButtonKind("anx")  # forget the draft
 UNSCHEDULE = ButtonKind("anc", (ID,))  # cancel a scheduled announcement
+# The project whose supporters (or volunteers) an announcement is for: the audience, the id.
+PROJECT_CHOICE = ButtonKind("anp", ("|".join(broadcasts.PROJECT_AUDIENCES), ID))
+AUDIENCES_AGAIN = ButtonKind("anb")  # ⬅️ Retour from the projects to the audiences
 
 AUDIENCE_LABELS = {
     Audience.EVERYONE: N_("announce.audience_all"),
@@ -41,6 +44,17 @@ AUDIENCE_LABELS = {
     Audience.FRENCH: N_("announce.audience_fr"),
     Audience.ENGLISH: N_("announce.audience_en"),
 }
+# "👍 Soutiens d'un projet": first the audience, then the project (with its count).
+PROJECT_AUDIENCE_LABELS = {
+    Audience.PROJECT_SUPPORTERS: N_("announce.audience_supporters"),
+    Audience.PROJECT_VOLUNTEERS: N_("announce.audience_volunteers"),
+}
+PROJECT_CHOSEN_LABELS = {
+    Audience.PROJECT_SUPPORTERS: N_("announce.audience_project_supporters"),
+    Audience.PROJECT_VOLUNTEERS: N_("announce.audience_project_volunteers"),
+}
+# A project's title is cut on its button (the chosen audience shows it whole).
+TITLE_ON_BUTTON = 40
 
 
 @dataclass
@@ -52,6 +66,7 @@ class AnnouncementDraft(Draft):
     content: Content | None = None
     long_text: str | None = None  # a text over the limit, until the facilitator agrees to cut it
     audience: Audience | None = None
+    audience_param: str | None = None  # the project of a project's audience
     count: int = 0
     send_at: datetime | None = None  # None: now
 
@@ -174,6 +189,36 @@ async def _audience_keyboard(ctx: Ctx) -> InlineKeyboardMarkup:
             ctx.session, audience, ctx.now, exclude_id=ctx.person.id
         )
         rows.append([(ctx.t(key, count=count), AUDIENCE_CHOICE.make(audience.value))])
+    projects = await project_board.projects_for_audience(ctx.session, exclude_id=ctx.person.id)
+    for audience, key in PROJECT_AUDIENCE_LABELS.items():
+        kind = broadcasts.PROJECT_AUDIENCES[audience]
+        if any(project.of(kind) for project in projects):
+            rows.append([(ctx.t(key), AUDIENCE_CHOICE.make(audience.value))])
+    rows.append(_cancel_row(ctx))
+    return inline(rows)
+
+
+def _on_button(title: str) -> str:
+    return title if len(title) <= TITLE_ON_BUTTON else title[: TITLE_ON_BUTTON - 1] + "…"
+
+
+async def _projects_keyboard(ctx: Ctx, audience: Audience) -> InlineKeyboardMarkup | None:
+    """The projects whose supporters (or volunteers) the announcement may be for."""
+    kind = broadcasts.PROJECT_AUDIENCES[audience]
+    projects = await project_board.projects_for_audience(ctx.session, exclude_id=ctx.person.id)
+    rows = [
+        [
+            (
+                f"{_on_button(project.title)} ({project.of(kind)})",
+                PROJECT_CHOICE.make(audience.value, project.id),
+            )
+        ]
+        for project in projects
+        if project.of(kind)
+    ]
+    if not rows:
+        return None
+    rows.append([(ctx.t("announce.button_back"), AUDIENCES_AGAIN.make())])
     rows.append(_cancel_row(ctx))
     return inline(rows)
 
@@ -194,6 +239,13 @@ async def on_audience(ctx: Ctx) -> None:
         ctx.stale()
         return
     audience = Audience(parsed.args[0])
+    if audience in broadcasts.PROJECT_AUDIENCES:
+        keyboard = await _projects_keyboard(ctx, audience)
+        if keyboard is None:
+            ctx.answer(ctx.t("announce.empty_audience"), alert=True)
+            return
+        ctx.edit(ctx.t("announce.pick_project"), keyboard)
+        return
     if audience not in broadcasts.AUDIENCES:
         ctx.stale()
         return
@@ -203,10 +255,55 @@ async def on_audience(ctx: Ctx) -> None:
     if count == 0:
         ctx.answer(ctx.t("announce.empty_audience"), alert=True)
         return
-    draft.audience, draft.count = audience, count
-    ctx.edit(
-        ctx.t("announce.audience_chosen", label=ctx.t(AUDIENCE_LABELS[audience], count=count))
+    label = ctx.t(AUDIENCE_LABELS[audience], count=count)
+    _audience_chosen(ctx, draft, audience, None, label, count)
+
+
+@with_person(facilitator_only=True)
+async def on_project(ctx: Ctx) -> None:
+    """A project picked: the announcement goes to its supporters (or volunteers)."""
+    draft = _draft(ctx)
+    parsed = ctx.button(PROJECT_CHOICE)
+    if draft is None or parsed is None or draft.content is None:
+        ctx.stale()
+        return
+    audience, project_id = Audience(parsed.args[0]), parsed.int_arg(1)
+    project = await project_board.published(ctx.session, project_id)
+    if project is None:
+        ctx.stale()
+        return
+    param = str(project_id)
+    count = await broadcasts.count_audience(
+        ctx.session, audience, ctx.now, param=param, exclude_id=ctx.person.id
     )
+    if count == 0:
+        ctx.answer(ctx.t("announce.empty_audience"), alert=True)
+        return
+    label = ctx.t(PROJECT_CHOSEN_LABELS[audience], title=project.title, count=count)
+    _audience_chosen(ctx, draft, audience, param, label, count)
+
+
+@with_person(facilitator_only=True)
+async def on_audiences_again(ctx: Ctx) -> None:
+    """⬅️ Retour from the projects: the audiences again."""
+    draft = _draft(ctx)
+    if draft is None or draft.content is None:
+        ctx.stale()
+        return
+    ctx.edit(ctx.t("announce.ask_audience"), await _audience_keyboard(ctx))
+
+
+def _audience_chosen(
+    ctx: Ctx,
+    draft: AnnouncementDraft,
+    audience: Audience,
+    param: str | None,
+    label: str,
+    count: int,
+) -> None:
+    """The audience is set: say it on the audience message, then ask when."""
+    draft.audience, draft.audience_param, draft.count = audience, param, count
+    ctx.edit(ctx.t("announce.audience_chosen", label=label))
     ctx.reply(
         ctx.t("announce.ask_when"),
         inline(
@@ -296,6 +393,7 @@ async def on_confirm(ctx: Ctx) -> None:
             creator=ctx.person,
             content=draft.content,
             audience=draft.audience,
+            audience_param=draft.audience_param,
             send_at=draft.send_at or ctx.now,
             urgent=urgent,
             request_key=key,
@@ -391,6 +489,8 @@ CAPABILITY = Capability(
     ),
     buttons=(
         ButtonRoute(AUDIENCE_CHOICE, on_audience, facilitators_only=True),
+        ButtonRoute(PROJECT_CHOICE, on_project, facilitators_only=True),
+        ButtonRoute(AUDIENCES_AGAIN, on_audiences_again, facilitators_only=True),
         ButtonRoute(WHEN_CHOICE, on_when, facilitators_only=True),
         ButtonRoute(CONFIRM, on_confirm, facilitators_only=True),
         ButtonRoute(SPLIT, on_split, facilitators_only=True),

@@ -28,7 +28,8 @@ from bot.models import (
     Person,
     Rsvp,
 )
-from bot.services import outbox
+from bot.models.projects import SupportKind
+from bot.services import outbox, project_board
 from bot.services.outbox import Button, Outgoing
 from bot.services.talk import first_name
 
@@ -51,6 +52,9 @@ class Audience(enum.StrEnum):
     FRENCH = "fr"
     ENGLISH = "en"
     NEXT_SESSION = "next"  # answered yes or maybe to the next session
+    # A project's people; the project's id is the broadcast's audience_param.
+    PROJECT_SUPPORTERS = "pjs"  # 👍 its supporters
+    PROJECT_VOLUNTEERS = "pjv"  # 🙋 its volunteers
 
 
 AudienceProvider = Callable[[AsyncSession, datetime], Awaitable[Sequence[Person]]]
@@ -102,10 +106,29 @@ AUDIENCES: dict[str, AudienceProvider] = {
 }
 
 
+# Audiences that need a parameter (audience_param): the project whose people they are.
+PROJECT_AUDIENCES: dict[str, SupportKind] = {
+    Audience.PROJECT_SUPPORTERS: SupportKind.SUPPORT,
+    Audience.PROJECT_VOLUNTEERS: SupportKind.VOLUNTEER,
+}
+
+
 async def audience_people(
-    session: AsyncSession, audience: str, now: datetime, *, exclude_id: int | None = None
+    session: AsyncSession,
+    audience: str,
+    now: datetime,
+    *,
+    param: str | None = None,
+    exclude_id: int | None = None,
 ) -> list[Person]:
     """The people an audience names; the author does not receive their own announcement."""
+    kind = PROJECT_AUDIENCES.get(audience)
+    if kind is not None:
+        if param is None or not param.isdigit():
+            raise ValueError(f"audience {audience!r} needs a project id, not {param!r}")
+        return await project_board.audience(
+            session, project_id=int(param), kind=kind, exclude_id=exclude_id
+        )
     provider = AUDIENCES.get(audience)
     if provider is None:
         raise ValueError(f"unknown audience {audience!r}")
@@ -265,6 +288,7 @@ async def create_broadcast(
     report_chat_id: int,
     now: datetime,
     translator: Translator,
+    audience_param: str | None = None,
 ) -> tuple[Broadcast, bool]:
     """Create (and, when due, start) an announcement; idempotent on `request_key`.
 
@@ -278,7 +302,9 @@ async def create_broadcast(
     check_content(content)
     if send_at < now - PAST_TOLERANCE:
         raise InThePast(send_at.isoformat())
-    if not await audience_people(session, audience, now, exclude_id=creator.id):
+    if not await audience_people(
+        session, audience, now, param=audience_param, exclude_id=creator.id
+    ):
         raise EmptyAudience(audience)
     broadcast = Broadcast(
         created_by_id=creator.id,
@@ -287,6 +313,7 @@ async def create_broadcast(
         text="\x1e".join(content.parts) if content.parts else None,
         file_id=content.file_id,
         audience=audience,
+        audience_param=audience_param,
         urgent=urgent,
         send_at=max(send_at, now),
         state=BroadcastState.SCHEDULED,
@@ -331,7 +358,11 @@ async def start_broadcast(
     people who are in the group when it starts.
     """
     people_ = await audience_people(
-        session, broadcast.audience, now, exclude_id=broadcast.created_by_id
+        session,
+        broadcast.audience,
+        now,
+        param=broadcast.audience_param,
+        exclude_id=broadcast.created_by_id,
     )
     content = content_of(broadcast)
     author = await _author(session, broadcast)
@@ -553,6 +584,11 @@ async def announcement_replied_to(
 
 
 async def count_audience(
-    session: AsyncSession, audience: str, now: datetime, *, exclude_id: int | None = None
+    session: AsyncSession,
+    audience: str,
+    now: datetime,
+    *,
+    param: str | None = None,
+    exclude_id: int | None = None,
 ) -> int:
-    return len(await audience_people(session, audience, now, exclude_id=exclude_id))
+    return len(await audience_people(session, audience, now, param=param, exclude_id=exclude_id))

@@ -9,13 +9,18 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, time
 
+from sqlalchemy import select
+
 from bot.clock import FrozenClock
 from bot.context import MiroirApp
 from bot.db import Database
-from bot.models import Broadcast, OutboxMessage
+from bot.models import Broadcast, OutboxMessage, Project, ProjectStatus
+from bot.models.projects import SupportKind
+from bot.services import project_board
 from scheduler import broadcasts
 from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from tests.utils import (
+    START,
     Language,
     count,
     current,
@@ -28,6 +33,7 @@ from tests.utils import (
     onboard_claire,
     outbox_rows,
     runtime,
+    stored_person,
     text_of,
     toast,
 )
@@ -424,4 +430,125 @@ async def test_caption_over_the_limit_is_refused_with_the_figures(
     assert "La légende fait 1000 caractères" in text_of(replies[-1])
     # The limit leaves room for the header ("📣 Message de Claire").
     assert "La limite est 924" in text_of(replies[-1])
+    assert await count(database, Broadcast) == 0
+
+
+# --- a project's supporters or volunteers ---------------------------------------------
+
+
+async def project_with(
+    database: Database,
+    title: str,
+    *,
+    supporters: tuple[FakeUser, ...] = (),
+    volunteers: tuple[FakeUser, ...] = (),
+) -> int:
+    """An open project, and the people who tapped 👍 or 🙋 on its card."""
+    async with database.transaction() as session:
+        project = Project(
+            title=title,
+            description="Des mots",
+            status=ProjectStatus.OPEN,
+            created_at=START,
+            updated_at=START,
+            submitted_at=START,
+            published_at=START,
+        )
+        session.add(project)
+        await session.flush()
+        project_id = project.id
+    await join(database, project_id, SupportKind.SUPPORT, *supporters)
+    await join(database, project_id, SupportKind.VOLUNTEER, *volunteers)
+    return project_id
+
+
+async def join(database: Database, project_id: int, kind: SupportKind, *people: FakeUser) -> None:
+    for person in people:
+        row = await stored_person(database, person.id)
+        assert row is not None
+        async with database.transaction() as session:
+            await project_board.toggle(
+                session, project_id=project_id, person_id=row.id, kind=kind, now=START
+            )
+
+
+async def test_an_announcement_to_a_projects_volunteers_reaches_only_them(
+    app: MiroirApp, fake: FakeTelegram, database: Database
+) -> None:
+    claire, (p131, p132, p133, p134) = await claire_and_participants(fake, 131, 132, 133, 134)
+    await project_with(database, "Jardin", supporters=(p133,), volunteers=(p131, p132))
+    await project_with(database, "Sortie", volunteers=(p134,))
+    await project_with(database, "Chorale", supporters=(p134,))
+    replies = await write(claire, "Rendez-vous au jardin samedi")
+    audiences = claire.inline_buttons(replies[-1])
+    assert ["👍 Soutiens d'un projet"] in audiences
+    assert ["🙋 Volontaires d'un projet"] in audiences
+    await claire.tap("🙋 Volontaires d'un projet")
+    picker = last_message(claire)
+    assert claire.inline_buttons(picker) == [
+        ["Sortie (1)"],
+        ["Jardin (2)"],
+        ["⬅️ Retour"],
+        ["❌ Annuler"],
+    ]
+    await claire.tap("Jardin (2)")
+    assert text_of(current(claire, picker)) == "👥 Public : 🙋 Volontaires de « Jardin » (2)"
+    await claire.tap("⚡ Maintenant")
+    assert "Annonce pour 2 personnes, maintenant" in last_text(claire)
+    await claire.tap("✅ Envoyer")
+    await run_announcements(app)
+    for volunteer in (p131, p132):
+        assert last_text(volunteer) == FROM_CLAIRE + "Rendez-vous au jardin samedi"
+    for other in (p133, p134):
+        assert received(other, "Rendez-vous au jardin") == []
+
+
+async def test_the_projects_list_leads_back_to_the_audiences(
+    app: MiroirApp, fake: FakeTelegram, database: Database
+) -> None:
+    claire, (p135,) = await claire_and_participants(fake, 135)
+    await project_with(database, "Jardin", supporters=(p135,))
+    replies = await write(claire, "Bonjour")
+    # Nobody volunteers yet: only the supporters' audience is offered.
+    assert ["🙋 Volontaires d'un projet"] not in claire.inline_buttons(replies[-1])
+    await claire.tap("👍 Soutiens d'un projet")
+    await claire.tap("⬅️ Retour")
+    assert claire.inline_buttons(last_message(claire))[0] == ["👥 Tout le monde (1)"]
+    await claire.tap("👥 Tout le monde (1)")
+    assert "👥 Public : 👥 Tout le monde (1)" in text_of(claire.messages[-2])
+
+
+async def test_a_scheduled_announcement_to_supporters_takes_them_when_it_starts(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
+    claire, (p136, p137, p138) = await claire_and_participants(fake, 136, 137, 138)
+    project_id = await project_with(database, "Fresque", supporters=(p136,))
+    await write(claire, "Peinture jeudi")
+    await claire.tap("👍 Soutiens d'un projet")
+    await claire.tap("Fresque (1)")
+    await claire.tap("🕐 Choisir le jour et l'heure")
+    await claire.send("demain 9h")
+    await claire.tap("✅ Envoyer")
+    async with database.transaction() as session:
+        broadcast = await session.scalar(select(Broadcast))
+        assert broadcast is not None
+        assert (broadcast.audience, broadcast.audience_param) == ("pjs", str(project_id))
+    await join(database, project_id, SupportKind.SUPPORT, p137)  # supports in the meantime
+    clock.set(datetime(2026, 11, 25, 8, 0, tzinfo=UTC))  # 9 h in Dijon
+    await run_announcements(app)
+    for supporter in (p136, p137):
+        assert last_text(supporter) == FROM_CLAIRE + "Peinture jeudi"
+    assert received(p138, "Peinture jeudi") == []
+
+
+async def test_a_forged_project_audience_is_stale(
+    app: MiroirApp, fake: FakeTelegram, database: Database
+) -> None:
+    claire, (p139,) = await claire_and_participants(fake, 139)
+    await project_with(database, "Jardin", supporters=(p139,))
+    await write(claire, "Bonjour")
+    await claire.press_callback("anp:pjs:99999")
+    assert toast(claire).startswith("⌛ Ce bouton ne marche plus.")
+    await claire.press_callback("anp:pjv:1")  # nobody volunteers
+    assert "Personne n'est dans ce groupe" in toast(claire)
     assert await count(database, Broadcast) == 0
