@@ -34,6 +34,10 @@ class UserState:
     # The session whose card was shown last, and when: a typed "oui" just after it is
     # understood as the answer to it.
     last_card: tuple[int, datetime] | None = None
+    # The last edit the bot made for this person (chat, message, text, buttons): a double
+    # tap arrives with the message as it was before the first edit, and Telegram refuses
+    # an edit that changes nothing.
+    last_edit: tuple[int, int, str, str] | None = None
 
 
 @dataclass(frozen=True)

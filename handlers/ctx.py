@@ -193,6 +193,13 @@ class Ctx:
             return
         message = query.message
         parse_mode = ParseMode.HTML if html else None
+        if isinstance(message, Message) and not html:
+            if message.text == text and message.reply_markup == markup:
+                return  # the message shows this already
+            drawn = (message.chat.id, message.message_id, text, markup.to_json() if markup else "")
+            if self.state.last_edit == drawn:
+                return  # a double tap: the first one drew it
+            self.state.last_edit = drawn
 
         async def edit() -> Any:
             try:
