@@ -25,7 +25,8 @@ from bot.http import LaneRequest
 from bot.i18n import Translator, default_translator
 from bot.runtime import Runtime
 from bot.sending import Bot
-from bot.services import taps
+from bot.services import budget, taps
+from bot.services.budget import BasketTap, BasketTapResult
 from bot.services.taps import TapRequest, TapResult
 from handlers.commands import set_default_commands
 from scheduler import jobs
@@ -84,6 +85,22 @@ def tap_writer(
     return Batcher(write)
 
 
+def basket_writer(
+    *, db: Database, clock: Clock, settings: Settings, sender: OutboxSender
+) -> Batcher[BasketTap, BasketTapResult]:
+    """➕ / ➖ on the budget round's screen, written in batches like the calendar's taps."""
+
+    async def write(requests: Sequence[BasketTap]) -> list[BasketTapResult]:
+        async with db.transaction() as session:
+            results = await budget.process_taps(
+                session, requests, now=clock.now(), facilitator_ids=settings.facilitator_ids
+            )
+        sender.wake()
+        return results
+
+    return Batcher(write)
+
+
 def build_application(
     settings: Settings,
     *,
@@ -119,6 +136,7 @@ def build_application(
         taps=tap_writer(
             db=db, clock=clock, translator=translator, settings=settings, sender=sender
         ),
+        basket_taps=basket_writer(db=db, clock=clock, settings=settings, sender=sender),
     )
     surface = handlers.assemble(translator)
     stop_sender = asyncio.Event()

@@ -119,3 +119,5 @@ PROJECT_CARD = ButtonKind("pjc", (ID,))
 ROUND_VIEW = ButtonKind("bdv", (ID,))
 # "✅ Valider mon choix" under a basket reminder (and on the round screen).
 BASKET_CONFIRM = ButtonKind("bdk", (ID,))
+# "✏️ Modifier" under "the facilitators ask for a change": the author edits and resends.
+PROJECT_EDIT = ButtonKind("pje", (ID,))

@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.i18n import Translator
+from bot.services.budget import BasketTap, BasketTapResult
 from bot.services.taps import TapRequest, TapResult
 
 
@@ -49,6 +50,7 @@ class Runtime:
     outbox: Delivery
     group_counts: GroupCounts
     taps: Batcher[TapRequest, TapResult]
+    basket_taps: Batcher[BasketTap, BasketTapResult]
 
     def t(self, key: str, lang: str, /, **params: object) -> str:
         return self.translator.t(key, lang, **params)

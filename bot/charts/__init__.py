@@ -55,6 +55,27 @@ class GroupChart:
     average_label: str  # e.g. "Moyenne"
 
 
+@dataclass(frozen=True)
+class BudgetBar:
+    """A project at the end of a budget round: its votes in the chat and on paper."""
+
+    title: str  # the project's title, cut to fit if need be
+    cost: str  # e.g. "400 €", always shown whole
+    chat: int
+    paper: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class BudgetChart:
+    """A round's projects, most votes first; the words already translated."""
+
+    bars: tuple[BudgetBar, ...]
+    chat_label: str  # e.g. "Chat"
+    paper_label: str  # e.g. "Papier"
+    selected_label: str  # e.g. "Choisi"
+
+
 _loaded: ModuleType | None = None
 _loading = threading.Lock()
 
@@ -85,6 +106,11 @@ def _draw_group(chart: GroupChart) -> bytes:
     return draw(chart)
 
 
+def _draw_budget(chart: BudgetChart) -> bytes:
+    draw: Callable[[BudgetChart], bytes] = _drawing().budget_results_png
+    return draw(chart)
+
+
 async def my_weeks(chart: WeeksChart) -> bytes:
     """The PNG of a person's last weeks: one face a check-in, faces instead of numbers."""
     return await asyncio.to_thread(_draw_weeks, chart)
@@ -93,3 +119,8 @@ async def my_weeks(chart: WeeksChart) -> bytes:
 async def group_moods(chart: GroupChart) -> bytes:
     """The PNG of the faces chosen in each group, and their average."""
     return await asyncio.to_thread(_draw_group, chart)
+
+
+async def budget_results(chart: BudgetChart) -> bytes:
+    """The PNG of a budget round's votes: a bar a project, chat and paper stacked."""
+    return await asyncio.to_thread(_draw_budget, chart)

@@ -29,7 +29,7 @@ from matplotlib.path import Path
 from matplotlib.textpath import text_to_path
 from matplotlib.transforms import IdentityTransform, Transform, blended_transform_factory
 
-from bot.charts import GroupBar, GroupChart, WeeksChart
+from bot.charts import BudgetChart, GroupBar, GroupChart, WeeksChart
 
 MOODS = (1, 2, 3, 4, 5)
 # Deep indigo to sunny yellow: hue and lightness both change, so colour-blind eyes and
@@ -498,5 +498,162 @@ def _group_moods(chart: GroupChart) -> Figure:
         va="center",
         fontsize=TEXT_PT,
         color=INK,
+    )
+    return figure
+
+
+# ---------------------------------------------------------------- budget results
+
+# Chat votes solid, paper votes hatched and lighter; a project left out is drawn paler.
+# Shade and hatching both differ, so the parts read on a black-and-white print too.
+BUDGET_CHAT = {True: "#1d4e89", False: "#8da9c4"}
+BUDGET_PAPER = {True: "#e0892b", False: "#f3cfa2"}
+BUDGET_HATCH = "///"
+CHECK = "\u2714"  # ✔, in DejaVu Sans (colour emoji are not in matplotlib's fonts)
+
+BUDGET_WIDTH_IN = 8.0
+_BUDGET_TOP_IN = 0.75  # the legend
+_BUDGET_ROW_IN = 0.5
+_BUDGET_BOTTOM_IN = 0.15
+_BUDGET_MIN_HEIGHT_IN = 2.4
+
+
+def bold_width_px(text: str, size_pt: float) -> float:
+    width_pt, _, _ = text_to_path.get_text_width_height_descent(
+        text, FontProperties(size=size_pt, weight="bold"), ismath=False
+    )
+    return width_pt * DPI / 72
+
+
+def budget_label(title: str, cost: str, selected: bool, room_px: float) -> str:
+    """ "✔ Jardin · 400 €": the title is cut if need be, never the cost."""
+    head = f"{CHECK} " if selected else ""
+    tail = f" · {cost}"
+    width = bold_width_px if selected else text_width_px
+    if width(head + title + tail, TEXT_PT) <= room_px:
+        return head + title + tail
+    while len(title) > 1 and width(head + title + "…" + tail, TEXT_PT) > room_px:
+        title = title[:-1]
+    return head + title.rstrip() + "…" + tail
+
+
+def budget_height_in(bars: int) -> float:
+    return max(_BUDGET_MIN_HEIGHT_IN, _BUDGET_TOP_IN + bars * _BUDGET_ROW_IN + _BUDGET_BOTTOM_IN)
+
+
+def budget_results_png(chart: BudgetChart) -> bytes:
+    """A bar a project, most votes at the top: chat votes, then paper votes stacked."""
+    with _render_lock:
+        return png_bytes(_budget_results(chart))
+
+
+def _budget_results(chart: BudgetChart) -> Figure:
+    bars = chart.bars
+    rows = max(1, len(bars))
+    height_in = budget_height_in(rows)
+    figure = new_figure(BUDGET_WIDTH_IN, height_in)
+    width_px = BUDGET_WIDTH_IN * DPI
+
+    pad_px = 10.0
+    label_room = width_px * 0.44
+    labels = [budget_label(bar.title, bar.cost, bar.selected, label_room) for bar in bars]
+    label_px = (
+        max(
+            (bold_width_px(t, TEXT_PT) if b.selected else text_width_px(t, TEXT_PT))
+            for t, b in zip(labels, bars, strict=True)
+        )
+        if bars
+        else 0.0
+    )
+    left = (label_px + 2 * pad_px) / width_px
+    right = 0.97
+    bottom = _BUDGET_BOTTOM_IN / height_in
+    top = 1 - _BUDGET_TOP_IN / height_in
+    ax = figure.add_axes((left, bottom, right - left, top - bottom))
+    bare(ax)
+    ax.set_ylim(rows - 0.5, -0.5)  # the most votes at the top
+    most = max((bar.chat + bar.paper for bar in bars), default=0)
+    # Room at the right of the longest bar for its number.
+    ax.set_xlim(0.0, max(1.0, most) * 1.14)
+    bars_px = (right - left) * width_px
+    unit_px = bars_px / (max(1.0, most) * 1.14)
+
+    ys = list(range(len(bars)))
+    chats = [float(bar.chat) for bar in bars]
+    papers = [float(bar.paper) for bar in bars]
+    thickness = 0.66
+    ax.barh(
+        ys,
+        chats,
+        height=thickness,
+        color=[BUDGET_CHAT[bar.selected] for bar in bars],
+        edgecolor=PAPER,
+        linewidth=1.0,
+    )
+    ax.barh(
+        ys,
+        papers,
+        left=chats,
+        height=thickness,
+        color=[BUDGET_PAPER[bar.selected] for bar in bars],
+        edgecolor=INK,
+        # No paper vote: no outline either, or a stray line would end the bar.
+        linewidth=[0.8 if paper else 0.0 for paper in papers],
+        hatch=BUDGET_HATCH,
+    )
+    for y, bar in zip(ys, bars, strict=True):
+        total = bar.chat + bar.paper
+        # Each part's number inside it when it fits, the total after the bar.
+        for start, value, colour in (
+            (0, bar.chat, BUDGET_CHAT[bar.selected]),
+            (bar.chat, bar.paper, BUDGET_PAPER[bar.selected]),
+        ):
+            if bar.chat and bar.paper and value * unit_px >= 40:
+                ax.text(
+                    start + value / 2,
+                    y,
+                    str(value),
+                    ha="center",
+                    va="center",
+                    fontsize=SMALL_PT,
+                    fontweight="bold",
+                    color=PAPER if contrast(colour, PAPER) > contrast(colour, INK) else INK,
+                    bbox={"boxstyle": "round,pad=0.15", "fc": colour, "ec": "none"},
+                )
+        ax.text(
+            total + max(1.0, most) * 0.015,
+            y,
+            str(total),
+            ha="left",
+            va="center",
+            fontsize=TEXT_PT,
+            fontweight="bold" if bar.selected else "normal",
+            color=INK,
+        )
+
+    ax.set_yticks(ys, labels)
+    ax.tick_params(axis="y", labelleft=True, labelsize=TEXT_PT, pad=pad_px * 0.6)
+    for tick, bar in zip(ax.get_yticklabels(), bars, strict=True):
+        tick.set_fontweight("bold" if bar.selected else "normal")
+        tick.set_color(INK if bar.selected else MUTED)
+
+    # The third entry has no swatch: the ✔ in its words is its sign.
+    handles = [
+        Rectangle((0, 0), 1, 1, facecolor=BUDGET_CHAT[True], edgecolor=PAPER),
+        Rectangle((0, 0), 1, 1, facecolor=BUDGET_PAPER[True], edgecolor=INK, hatch=BUDGET_HATCH),
+        Rectangle((0, 0), 1, 1, alpha=0.0),
+    ]
+    names = [chart.chat_label, chart.paper_label, f"{CHECK} {chart.selected_label}"]
+    figure.legend(
+        handles,
+        names,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 1.0 - 0.12 / height_in),
+        ncols=3,
+        frameon=False,
+        fontsize=TEXT_PT,
+        handlelength=1.6,
+        handleheight=1.1,
+        columnspacing=1.8,
     )
     return figure
