@@ -20,7 +20,6 @@ from bot.models import ContentType
 from bot.sending import inline_keyboard, send_content
 from bot.services import broadcasts, outbox, project_board
 from bot.services.broadcasts import Audience, Content
-from bot.services.timeparse import parse_datetime
 from handlers.capability import ButtonRoute, Capability, Command, Input, MenuItem, Who
 from handlers.ctx import Ctx, with_person
 from handlers.keyboards import inline
@@ -336,12 +335,11 @@ async def on_when_text(ctx: Ctx, text: str) -> None:
     draft = _draft(ctx)
     if draft is None:
         return
-    moment = parse_datetime(text, now=ctx.now, tz=ctx.rt.settings.tz, lang=ctx.lang)
-    if moment is None:
-        ctx.reply(ctx.t("announce.bad_datetime"))
-        return
-    if moment <= ctx.now:
-        ctx.reply(ctx.t("announce.past_datetime", when=ctx.fmt_datetime(moment)))
+    moment = ctx.typed_future(
+        text, unclear=N_("announce.bad_datetime"), past=N_("announce.past_datetime")
+    )
+    if isinstance(moment, str):
+        ctx.reply(moment)
         return
     draft.send_at = moment
     ctx.stop_expecting()

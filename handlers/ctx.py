@@ -34,6 +34,7 @@ from bot.i18n import N_, normalize_language
 from bot.models import Person
 from bot.runtime import Runtime
 from bot.services import people
+from bot.services.timeparse import parse_datetime
 from handlers.keyboards import consent_keyboard, main_menu
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,16 @@ class Ctx:
 
     def fmt_datetime(self, moment: datetime) -> str:
         return self.rt.translator.format_datetime(moment, self.lang, self.rt.settings.tz)
+
+    def typed_future(self, text: str, *, unclear: str, past: str) -> datetime | str:
+        """A day and time typed for later ("mardi 14h"), or what to say when it is not one:
+        the `unclear` text, or the `past` one (which names the moment understood)."""
+        moment = parse_datetime(text, now=self.now, tz=self.rt.settings.tz, lang=self.lang)
+        if moment is None:
+            return self.t(unclear)
+        if moment <= self.now:
+            return self.t(past, when=self.fmt_datetime(moment))
+        return moment
 
     def reply(self, text: str, markup: Markup = None, *, html: bool = False) -> None:
         """Send a new message to the current chat, after the commit."""

@@ -19,7 +19,6 @@ from bot.services import calendar_queries as queries
 from bot.services.calendar import CalendarError
 from bot.services.names import REASON_KEYS
 from bot.services.notices import Change, NoticeAudience
-from bot.services.timeparse import parse_datetime
 from handlers.calendar_admin.buttons import (
     CONFIRM_CHANGE,
     LEAVE,
@@ -191,11 +190,9 @@ async def on_move_text(ctx: Ctx, text: str) -> None:
     occurrence = await _session_of(ctx, draft)
     if occurrence is None:
         return
-    moment = parse_datetime(text, now=ctx.now, tz=ctx.rt.settings.tz, lang=ctx.lang)
-    if moment is None:
-        problem = ctx.t("cal.bad_move")
-    elif moment <= ctx.now:
-        problem = ctx.t("cal.past_move", when=ctx.fmt_datetime(moment))
+    moment = ctx.typed_future(text, unclear=N_("cal.bad_move"), past=N_("cal.past_move"))
+    if isinstance(moment, str):
+        problem = moment
     elif moment == occurrence.starts_at:
         problem = ctx.t("cal.same_time")
     else:

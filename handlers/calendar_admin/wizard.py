@@ -20,7 +20,7 @@ from bot.services import calendar
 from bot.services import calendar_queries as queries
 from bot.services.calendar import CalendarError
 from bot.services.names import TITLE_KEYS, title_key_for
-from bot.services.timeparse import parse_date, parse_datetime, parse_duration_minutes, parse_time
+from bot.services.timeparse import parse_date, parse_duration_minutes, parse_time
 from handlers.calendar_admin.buttons import WIZARD_CHOICE
 from handlers.calendar_admin.drafts import Kind, NewSessionDraft, filled
 from handlers.calendar_admin.home import home
@@ -175,11 +175,9 @@ def _type_time(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
 
 
 def _type_when(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
-    moment = parse_datetime(text, now=ctx.now, tz=ctx.rt.settings.tz, lang=ctx.lang)
-    if moment is None:
-        return ctx.t("cal.bad_when")
-    if moment <= ctx.now:
-        return ctx.t("cal.past_when", when=ctx.fmt_datetime(moment))
+    moment = ctx.typed_future(text, unclear=N_("cal.bad_when"), past=N_("cal.past_when"))
+    if isinstance(moment, str):
+        return moment
     draft.starts_at = moment
     return None
 

@@ -25,7 +25,6 @@ from bot.models import BudgetRound, Project, RoundStatus
 from bot.services import budget, pabulib
 from bot.services.budget import Choice, OpenProblem, OpenRefused, PaperProblem, RoundView
 from bot.services.money import MoneyError, MoneyProblem, format_euros, parse_euros
-from bot.services.timeparse import parse_datetime
 from handlers.capability import ButtonRoute, Input
 from handlers.ctx import Ctx, with_person
 from handlers.keyboards import inline
@@ -334,12 +333,9 @@ async def on_ends_text(ctx: Ctx, text: str) -> None:
     if draft is None or not ctx.person.is_facilitator:
         ctx.clear()
         return
-    moment = parse_datetime(text, now=ctx.now, tz=ctx.rt.settings.tz, lang=ctx.lang)
-    if moment is None:
-        ctx.reply(ctx.t("rounds.bad_ends"))
-        return
-    if moment <= ctx.now:
-        ctx.reply(ctx.t("rounds.past_typed", when=ctx.fmt_datetime(moment)))
+    moment = ctx.typed_future(text, unclear=N_("rounds.bad_ends"), past=N_("rounds.past_typed"))
+    if isinstance(moment, str):
+        ctx.reply(moment)
         return
     draft.ends_at = moment
     ctx.stop_expecting()
