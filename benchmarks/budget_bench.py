@@ -48,10 +48,10 @@ from bot.models import (
     Role,
     RoundProject,
 )
+from bot.sandbox.fake_telegram import FakeUser
+from bot.sandbox.fake_telegram.server import ThreadedLoopbackServer
 from bot.services import budget
 from bot.services.money import format_euros
-from tests.fake_telegram import FakeUser
-from tests.fake_telegram.server import ThreadedLoopbackServer
 
 TZ = ZoneInfo("Europe/Paris")
 NBSP = "\u00a0"

@@ -37,9 +37,9 @@ from benchmarks.common import (
 )
 from bot.db import Database
 from bot.models import Occurrence, Person
+from bot.sandbox.fake_telegram import FakeTelegram
+from bot.sandbox.fake_telegram.server import ThreadedLoopbackServer
 from bot.services import calendar
-from tests.fake_telegram import FakeTelegram
-from tests.fake_telegram.server import ThreadedLoopbackServer
 
 TZ = ZoneInfo("Europe/Paris")
 

@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from bot.db import Database
 from bot.migrate import upgrade
 from bot.models import OutboxMessage, OutboxState, Person, Role
-from tests.fake_telegram import FakeTelegram
-from tests.fake_telegram.server import ThreadedLoopbackServer
+from bot.sandbox.fake_telegram import FakeTelegram
+from bot.sandbox.fake_telegram.server import ThreadedLoopbackServer
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawBENCH"

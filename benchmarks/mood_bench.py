@@ -47,9 +47,9 @@ from benchmarks.common import (
 )
 from bot.db import Database
 from bot.models import Answer, CheckIn, Occurrence, OccurrenceStatus, Person, Role, Rsvp
+from bot.sandbox.fake_telegram import ChatState, FakeUser, StoredMessage
+from bot.sandbox.fake_telegram.server import ThreadedLoopbackServer
 from bot.services import mood_stats
-from tests.fake_telegram import ChatState, FakeUser, StoredMessage
-from tests.fake_telegram.server import ThreadedLoopbackServer
 
 PROMPT = "Comment vous sentez-vous"
 WEEKS_BUTTON = "📈 Mes semaines"

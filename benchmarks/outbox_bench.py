@@ -41,10 +41,10 @@ from benchmarks.common import (
 from bot.db import Database
 from bot.i18n import default_translator
 from bot.models import ContentType, OutboxMessage, Person
+from bot.sandbox.fake_telegram import FakeTelegram, SimulatedTimeout
+from bot.sandbox.fake_telegram.server import ThreadedLoopbackServer
 from bot.services import broadcasts
 from bot.services.broadcasts import Content
-from tests.fake_telegram import FakeTelegram, SimulatedTimeout
-from tests.fake_telegram.server import ThreadedLoopbackServer
 
 TEXT = "📣 Atelier argile mardi à 14h. Apportez un tablier !"
 PG_ADMIN_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

@@ -24,8 +24,8 @@ from bot.config import Settings
 from bot.context import MiroirApp
 from bot.db import Database
 from bot.migrate import upgrade
+from bot.sandbox.fake_telegram import FakeTelegram, ptb_request
 from scheduler.ratelimit import TelegramRateLimiter
-from tests.fake_telegram import FakeTelegram, ptb_request
 from tests.utils import BOT_ID, BOT_USERNAME, FACILITATOR_ID, JSON, START, TOKEN
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")

@@ -34,11 +34,11 @@ from bot.context import MiroirApp
 from bot.db import Database
 from bot.models import Base, Occurrence, OutboxMessage, Person
 from bot.runtime import Runtime
+from bot.sandbox.fake_telegram import FakeChannel, FakeGroup, FakeTelegram, FakeUser, StoredMessage
 from bot.services.outbox import Button
 from scheduler.outbox import OutboxSender
 from tests import factories
 from tests.factories import SeriesOptions
-from tests.fake_telegram import FakeChannel, FakeGroup, FakeTelegram, FakeUser, StoredMessage
 
 # --- the world every test starts from -------------------------------------------------
 

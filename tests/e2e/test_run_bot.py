@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_telegram import FakeTelegram
-from tests.fake_telegram.server import ThreadedLoopbackServer
+from bot.sandbox.fake_telegram import FakeTelegram
+from bot.sandbox.fake_telegram.server import ThreadedLoopbackServer
 from tests.utils import BOT_USERNAME, FACILITATOR_ID, TOKEN, last_text, menu, start_bot, stop_bot
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from bot.db import Database
 from bot.migrate import upgrade
+from bot.sandbox.fake_telegram import FakeTelegram
+from bot.sandbox.fake_telegram.server import ThreadedLoopbackServer
 from bot.services import outbox
 from bot.services.outbox import Outgoing
-from tests.fake_telegram import FakeTelegram
-from tests.fake_telegram.server import ThreadedLoopbackServer
 from tests.utils import TOKEN, start_bot, stop_bot
 
 

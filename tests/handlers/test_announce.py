@@ -16,9 +16,9 @@ from bot.context import MiroirApp
 from bot.db import Database
 from bot.models import Broadcast, OutboxMessage, Project, ProjectStatus
 from bot.models.projects import SupportKind
+from bot.sandbox.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from bot.services import project_board
 from scheduler import broadcasts
-from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from tests.utils import (
     START,
     Language,

@@ -11,8 +11,8 @@ import pytest
 from bot.clock import FrozenClock
 from bot.context import MiroirApp
 from bot.db import Database
+from bot.sandbox.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from bot.services import people
-from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from tests.utils import (
     deliver,
     last_message,

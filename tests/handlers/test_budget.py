@@ -14,9 +14,9 @@ from bot.clock import FrozenClock
 from bot.context import MiroirApp
 from bot.db import Database
 from bot.models import Ballot, BudgetRound, Person, Project, ProjectStatus, RoundProject
+from bot.sandbox.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from bot.services import budget
 from scheduler import budget as budget_jobs
-from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from tests.unit.test_budget import new_projects
 from tests.unit.test_pabulib import parse
 from tests.utils import (

@@ -22,9 +22,9 @@ from bot.models import (
     Rsvp,
     Series,
 )
+from bot.sandbox.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from bot.services import calendar, people, rsvp
 from tests.factories import TZ as PARIS
-from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from tests.utils import (
     FACILITATOR_ID,
     count,

@@ -9,7 +9,7 @@ from bot.clock import FrozenClock
 from bot.context import MiroirApp
 from bot.db import Database
 from bot.models import Series
-from tests.fake_telegram import FakeTelegram
+from bot.sandbox.fake_telegram import FakeTelegram
 from tests.utils import (
     FACILITATOR_ID,
     deliver,

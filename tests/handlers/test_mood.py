@@ -18,10 +18,10 @@ from bot.context import MiroirApp
 from bot.db import Database
 from bot.i18n import LANGUAGES, LOCALES_DIR
 from bot.models import Answer, CheckIn, Occurrence, OutboxMessage, Person, Rsvp, WellbeingCheck
+from bot.sandbox.fake_telegram import FakeTelegram, FakeUser
 from bot.services import mood
 from scheduler import mood as mood_jobs
 from tests import factories
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.utils import (
     FACILITATOR_ID,
     count,

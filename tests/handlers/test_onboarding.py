@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import MiroirApp
 from bot.db import Database
-from tests.fake_telegram import FakeTelegram
+from bot.sandbox.fake_telegram import FakeTelegram
 from tests.utils import (
     FACILITATOR_ID,
     command_list,

@@ -10,9 +10,9 @@ from bot.clock import FrozenClock
 from bot.context import MiroirApp
 from bot.db import Database
 from bot.models import OutboxState
+from bot.sandbox.fake_telegram import FakeTelegram
 from bot.services import outbox
 from bot.services.outbox import Button, Outgoing
-from tests.fake_telegram import FakeTelegram
 from tests.utils import (
     OutgoingOptions,
     last_text,

@@ -16,7 +16,7 @@ from bot.context import MiroirApp
 from bot.db import Database
 from bot.models import OutboxMessage, Project, ProjectChange, ProjectStatus
 from bot.models.projects import Support, SupportKind
-from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
+from bot.sandbox.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from tests.utils import (
     START,
     count,

@@ -13,9 +13,9 @@ from bot.clock import FrozenClock
 from bot.context import MiroirApp
 from bot.db import Database
 from bot.models import Project, ProjectStatus
+from bot.sandbox.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from bot.services import projects
 from tests import factories
-from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from tests.utils import (
     FACILITATOR_ID,
     count,

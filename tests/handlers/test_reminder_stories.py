@@ -20,11 +20,11 @@ from bot.config import Settings
 from bot.context import MiroirApp
 from bot.db import Database
 from bot.models import Answer, Occurrence, Person, Series
+from bot.sandbox.fake_telegram import FakeTelegram, FakeUser
 from bot.services import calendar, cards, people, reminders, rsvp
 from scheduler import reminders as reminder_jobs
 from tests import factories
 from tests.factories import TZ as PARIS
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.utils import (
     FACILITATOR_ID,
     current,

@@ -16,9 +16,9 @@ from bot.context import MiroirApp
 from bot.db import Database
 from bot.i18n import default_translator
 from bot.models import Person, Rsvp
+from bot.sandbox.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from bot.services import calendar
 from scheduler import reminders as reminder_jobs
-from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from tests.utils import (
     FACILITATOR_ID,
     current,

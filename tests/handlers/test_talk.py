@@ -12,10 +12,10 @@ from bot.clock import FrozenClock
 from bot.context import MiroirApp
 from bot.db import Database
 from bot.models import Answer, Occurrence, OutboxMessage, Person, Rsvp
+from bot.sandbox.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from bot.services import rsvp, talk
 from scheduler import reminders as reminder_jobs
 from tests import factories
-from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from tests.utils import (
     current,
     deliver,

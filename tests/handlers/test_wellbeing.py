@@ -14,10 +14,10 @@ from bot.clock import FrozenClock
 from bot.context import MiroirApp
 from bot.db import Database
 from bot.models import Person, WellbeingCheck
+from bot.sandbox.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from bot.services import wellbeing
 from handlers.mood.buttons import MINE
 from scheduler import wellbeing as wellbeing_jobs
-from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from tests.utils import (
     count,
     current,

@@ -13,9 +13,9 @@ from bot.context import MiroirApp
 from bot.db import Database
 from bot.i18n import default_translator
 from bot.models import Occurrence, Person
+from bot.sandbox.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from bot.services import calendar
 from tests import factories
-from tests.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from tests.utils import (
     FACILITATOR_ID,
     current,

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.fake_telegram.derive_spec import COMPACT_PATH, derive, dumps
-from tests.fake_telegram.spec import (
+from bot.sandbox.fake_telegram.derive_spec import COMPACT_PATH, derive, dumps
+from bot.sandbox.fake_telegram.spec import (
     COMPACT_SPEC_PATH,
     SPEC_ENV,
     ApiSpec,
@@ -19,7 +19,7 @@ from tests.fake_telegram.spec import (
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_API_JSON = REPO_ROOT.parent / "shared" / "telegram-bot-api" / "api.json"
-REGENERATE = f"python -m tests.fake_telegram.derive_spec {SHARED_API_JSON}"
+REGENERATE = f"python -m bot.sandbox.fake_telegram.derive_spec {SHARED_API_JSON}"
 
 needs_shared = pytest.mark.skipif(
     not SHARED_API_JSON.is_file(),
@@ -45,7 +45,7 @@ def test_committed_compact_spec_has_version_and_source() -> None:
     assert raw["release_date"]
     assert raw["source"]["repository"] == "https://github.com/PaulSonOfLars/telegram-bot-api-spec"
     assert raw["source"]["file"] == "api.json"
-    assert raw["derived_by"] == "tests/fake_telegram/derive_spec.py"
+    assert raw["derived_by"] == "bot/sandbox/fake_telegram/derive_spec.py"
     spec = ApiSpec(raw)
     assert spec.version == raw["bot_api_version"]
     assert {"sendMessage", "setMyCommands", "getUpdates"} <= spec.methods.keys()

@@ -31,7 +31,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from tests.fake_telegram import (
+from bot.sandbox.fake_telegram import (
     FakeTelegram,
     LoopbackServer,
     ThreadedLoopbackServer,

@@ -45,7 +45,8 @@ def _used_keys() -> set[str]:
             method_map=[("**.py", "python")],
             keywords=KEYWORDS,
         ):
-            if isinstance(message, str):
+            # The Telegram stand-in speaks no catalogue (its `t(...)` reads the API spec).
+            if isinstance(message, str) and "fake_telegram" not in _file:
                 keys.add(message)
     return keys
 

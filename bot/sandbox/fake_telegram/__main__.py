@@ -1,4 +1,4 @@
-"""Standalone fake server: ``python -m tests.fake_telegram --port 0`` prints its base URL.
+"""Standalone fake server: ``python -m bot.sandbox.fake_telegram --port 0`` prints its base URL.
 
 Drive it from another process through the control API:
 ``POST /_fake/send {"user_id": 42, "text": "/start"}``, ``POST /_fake/tap {"user_id": 42,
@@ -18,7 +18,9 @@ from .server import LoopbackServer, state_snapshot
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m tests.fake_telegram", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.sandbox.fake_telegram", description=__doc__
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 = any free port")
     parser.add_argument("--token", default="123456:TEST-token")

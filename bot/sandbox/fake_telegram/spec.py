@@ -9,6 +9,7 @@ memory by the same :func:`derive` that wrote the committed file, so both validat
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import os
 import re
@@ -101,13 +102,13 @@ def _fields(entries: list[FieldEntry]) -> dict[str, FieldSpec]:
 
 def as_compact(raw: Mapping[str, Any]) -> CompactSpec:
     """``raw`` in the compact format, derived in memory when it is a full api.json."""
-    # Imported here, not at the top: the package imports this module, and an eager import
-    # would make `python -m tests.fake_telegram.derive_spec` warn that it ran a loaded module.
-    from .derive_spec import derive, is_compact
-
-    if is_compact(raw):
+    # Loaded on use, not at the top: the package imports this module, and an eager import
+    # would make `python -m bot.sandbox.fake_telegram.derive_spec` warn that it ran a
+    # module already loaded.
+    deriving = importlib.import_module(".derive_spec", __package__)
+    if deriving.is_compact(raw):
         return cast("CompactSpec", raw)  # as written by derive_spec, not re-checked
-    return derive(raw)
+    return cast("CompactSpec", deriving.derive(raw))
 
 
 class ApiSpec:

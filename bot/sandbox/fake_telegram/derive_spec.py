@@ -18,7 +18,7 @@ values:
 
 Moving to a new Bot API version is one command, from the repository root::
 
-    python -m tests.fake_telegram.derive_spec ../shared/telegram-bot-api/api.json
+    python -m bot.sandbox.fake_telegram.derive_spec ../shared/telegram-bot-api/api.json
 
 ``spec.py`` also accepts a full api.json (via $TELEGRAM_API_SPEC) and runs :func:`derive` on it
 in memory, so both inputs go through the same extraction and validate identically.
@@ -42,7 +42,7 @@ SOURCE = {
     "file": "api.json",
     "mirrors": "https://core.telegram.org/bots/api",
 }
-DERIVED_BY = "tests/fake_telegram/derive_spec.py"
+DERIVED_BY = "bot/sandbox/fake_telegram/derive_spec.py"
 
 # The first match wins: Telegram states the allowed length once per field.
 _LIMIT_RE = re.compile(r"(\d+)-(\d+) (characters|bytes)")
@@ -187,7 +187,7 @@ def dumps(spec: CompactSpec) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.fake_telegram.derive_spec",
+        prog="python -m bot.sandbox.fake_telegram.derive_spec",
         description="Write the compact Bot API spec of a full api.json.",
     )
     parser.add_argument("api_json", type=Path, help="api.json of telegram-bot-api-spec")
