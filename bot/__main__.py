@@ -1,18 +1,28 @@
-"""`python -m bot` runs the bot (long polling); `python -m bot migrate` only migrates."""
+"""`python -m bot`: the bot with a BOT_TOKEN, else the sandbox (a browser page, no token).
+
+`python -m bot run` is the production start (it refuses to start without a token);
+`python -m bot sandbox` the sandbox; `python -m bot migrate` only migrates; `python -m bot
+sender` runs a delivery worker alone.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import os
 import signal
 import sys
+from pathlib import Path
 
 from bot.app import build_application, make_bot
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database
 from bot.migrate import upgrade
+from bot.sandbox import run as sandbox
+from bot.sandbox.core import DEFAULT_PORT
 from handlers import ALLOWED_UPDATES
 from scheduler.outbox import OutboxSender
 
@@ -22,13 +32,19 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "command",
         nargs="?",
-        default="run",
-        choices=["run", "migrate", "sender"],
+        default=None,
+        choices=["run", "sandbox", "migrate", "sender"],
         help=(
-            "run: start the bot (default); migrate: apply database migrations and exit; "
-            "sender: only deliver the outbox (extra workers on PostgreSQL)"
+            "run: start the bot; sandbox: try it in a browser, no token needed; "
+            "migrate: apply database migrations and exit; sender: only deliver the outbox "
+            "(extra workers on PostgreSQL). Without a command: run when BOT_TOKEN is set, "
+            "else sandbox"
         ),
     )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="sandbox: the page's port on 127.0.0.1"
+    )
+    parser.add_argument("--fresh", action="store_true", help="sandbox: start empty (no demo data)")
     parser.add_argument(
         "--name",
         default=None,
@@ -72,11 +88,38 @@ async def _run_sender(settings: Settings, name: str | None) -> None:
         await db.dispose()
 
 
+def _token_in_env_file() -> bool:
+    """Whether .env sets a token (a malformed one must be reported, not hidden)."""
+    env = Path(".env")
+    if not env.exists():
+        return False
+    return any(
+        line.strip().startswith("BOT_TOKEN=") and line.strip() != "BOT_TOKEN="
+        for line in env.read_text(encoding="utf-8").splitlines()
+    )
+
+
+def _sandbox(port: int, fresh: bool) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(sandbox.serve(port=port, fresh=fresh))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
+    if args.command == "sandbox":
+        return _sandbox(args.port, args.fresh)
     try:
         settings = load_settings()
     except ConfigError as exc:
+        if args.command is None and not os.environ.get("BOT_TOKEN") and not _token_in_env_file():
+            print(
+                "Miroir: no BOT_TOKEN, so this is the sandbox (no Telegram). To go live, put "
+                "the token from @BotFather in .env as BOT_TOKEN=... and run python -m bot run.",
+                flush=True,
+            )
+            return _sandbox(args.port, args.fresh)
         print(f"Miroir: {exc}", file=sys.stderr)
         return 2
     logging.basicConfig(
