@@ -92,6 +92,9 @@ def sandbox_settings(data_dir: Path) -> Settings:
         # Quiet hours would hold messages whenever someone tries it in the evening.
         quiet_hours_start="00:00",  # type: ignore[arg-type]
         quiet_hours_end="00:00",  # type: ignore[arg-type]
+        # One person taps quickly through many screens: Telegram's 1 message a second per
+        # chat would make the page feel slow, and the stand-in does not need it.
+        outbox_private_per_second=30.0,
     )
 
 
@@ -101,7 +104,13 @@ class Sandbox:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.clock = MovableClock()
-        self.fake = FakeTelegram(token=TOKEN, bot_id=BOT_ID, bot_username=BOT_USERNAME)
+        # The stand-in dates messages by the sandbox's clock, so a move shows in the chat.
+        self.fake = FakeTelegram(
+            token=TOKEN,
+            bot_id=BOT_ID,
+            bot_username=BOT_USERNAME,
+            now=lambda: self.clock.now().timestamp(),
+        )
         self.settings = sandbox_settings(data_dir)
         self.app: MiroirApp = build_application(
             self.settings,

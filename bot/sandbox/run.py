@@ -39,6 +39,9 @@ async def serve(
     try:
         if first_time and not fresh:
             await demo.seed(sandbox)
+        else:
+            # The stand-in remembers no one across restarts: the demo's people again.
+            demo.add_demo_people(sandbox)
         server = web.listen(sandbox, port)
         print(f"Miroir sandbox: open http://127.0.0.1:{server.port}/ in your browser", flush=True)
         await stop.wait()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from datetime import time
@@ -59,7 +60,7 @@ def test_unknown_time_zone_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_missing_token_exits_2_without_traceback(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     proc = subprocess.run(
-        [sys.executable, "-m", "bot"],
+        [sys.executable, "-m", "bot", "run"],
         cwd=tmp_path,
         env={**env, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -69,3 +70,44 @@ def test_missing_token_exits_2_without_traceback(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "@BotFather" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_without_a_token_python_m_bot_starts_the_sandbox_and_says_so(tmp_path: Path) -> None:
+    """The README's first command on a fresh machine: the sandbox, announced in one line."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--port", "0", "--fresh"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        address = proc.stdout.readline()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rest, _ = proc.communicate(timeout=30)
+    assert first.startswith("Miroir: no BOT_TOKEN, so this is the sandbox")
+    assert "@BotFather" in first
+    assert address.startswith("Miroir sandbox: open http://127.0.0.1:")
+    assert proc.returncode == 0, rest
+    assert (tmp_path / "data" / "sandbox" / "sandbox.db").exists()
+    assert not (tmp_path / "data" / "miroir.db").exists()  # never the production database
+
+
+def test_a_malformed_token_in_env_file_is_reported_not_hidden(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("BOT_TOKEN=not-a-token\n", encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "@BotFather" in proc.stderr
