@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -202,3 +203,16 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
     return ordered[index]
+
+
+def summary(runs: Sequence[dict[str, Any]], keys: Sequence[str]) -> dict[str, Any]:
+    """The median and the range of each key figure over the runs."""
+    out: dict[str, Any] = {"runs": len(runs), "load_before": [r["load_before"] for r in runs]}
+    for key in keys:
+        values = [float(r[key]) for r in runs if r.get(key) is not None]
+        if values:
+            out[key] = {
+                "median": round(statistics.median(values), 2),
+                "range": [min(values), max(values)],
+            }
+    return out

@@ -44,6 +44,7 @@ from benchmarks.common import (
     seed,
     start_bot,
     stop,
+    summary,
 )
 from bot.db import Database
 from bot.models import Answer, CheckIn, Occurrence, OccurrenceStatus, Person, Role, Rsvp
@@ -527,19 +528,6 @@ KEY_FIGURES = {
     ),
     "3_group_chart": ("query_ms", "photo_p50_ms", "photo_max_ms", "text_p50_ms", "text_max_ms"),
 }
-
-
-def summary(runs: Sequence[dict[str, Any]], keys: Sequence[str]) -> dict[str, Any]:
-    """The median and the range of each key figure over the runs."""
-    out: dict[str, Any] = {"runs": len(runs), "load_before": [r["load_before"] for r in runs]}
-    for key in keys:
-        values = [float(r[key]) for r in runs if r.get(key) is not None]
-        if values:
-            out[key] = {
-                "median": round(statistics.median(values), 2),
-                "range": [min(values), max(values)],
-            }
-    return out
 
 
 async def main() -> None:

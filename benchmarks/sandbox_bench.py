@@ -29,11 +29,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import ROOT
+from benchmarks.common import ROOT, summary
 from tests.e2e.test_sandbox_browser import (
     SandboxPage,
     SandboxProcess,
@@ -161,19 +160,6 @@ KEY_FIGURES = {
     "1_start": ("first_start_s", "second_start_s"),
     "2_taps": ("p50_ms", "p95_ms", "max_ms", "menu_key_p50_ms", "inline_p50_ms"),
 }
-
-
-def summary(runs: Sequence[dict[str, Any]], keys: Sequence[str]) -> dict[str, Any]:
-    """The median and the range of each key figure over the runs."""
-    out: dict[str, Any] = {"runs": len(runs), "load_before": [r["load_before"] for r in runs]}
-    for key in keys:
-        values = [float(r[key]) for r in runs if r.get(key) is not None]
-        if values:
-            out[key] = {
-                "median": round(statistics.median(values), 2),
-                "range": [min(values), max(values)],
-            }
-    return out
 
 
 def main() -> None:
