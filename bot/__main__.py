@@ -2,7 +2,8 @@
 
 `python -m bot run` is the production start (it refuses to start without a token);
 `python -m bot sandbox` the sandbox; `python -m bot migrate` only migrates; `python -m bot
-sender` runs a delivery worker alone.
+sender` runs a delivery worker alone; `python -m bot backup PATH` copies the SQLite database
+while the bot runs and `python -m bot restore PATH` puts a copy back (bot stopped).
 """
 
 from __future__ import annotations
@@ -13,13 +14,17 @@ import contextlib
 import logging
 import os
 import signal
+import sqlite3
 import sys
+from datetime import datetime
 from pathlib import Path
 
+from bot import backup
 from bot.app import build_application, make_bot
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database
+from bot.logs import configure_logging
 from bot.migrate import upgrade
 from bot.sandbox import run as sandbox
 from bot.sandbox.core import DEFAULT_PORT
@@ -33,13 +38,23 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "command",
         nargs="?",
         default=None,
-        choices=["run", "sandbox", "migrate", "sender"],
+        choices=["run", "sandbox", "migrate", "sender", "backup", "restore"],
         help=(
             "run: start the bot; sandbox: try it in a browser, no token needed; "
             "migrate: apply database migrations and exit; sender: only deliver the outbox "
-            "(extra workers on PostgreSQL). Without a command: run when BOT_TOKEN is set, "
-            "else sandbox"
+            "(extra workers on PostgreSQL); backup PATH: copy the SQLite database, even "
+            "while the bot runs; restore PATH: put a backup back (bot stopped). "
+            "Without a command: run when BOT_TOKEN is set, else sandbox"
         ),
+    )
+    parser.add_argument(
+        "path",
+        nargs="?",
+        default=None,
+        help="backup: a file, or a folder for a dated name; restore: the backup file",
+    )
+    parser.add_argument(
+        "--yes", action="store_true", help="restore: do not ask for confirmation (scripts)"
     )
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help="sandbox: the page's port on 127.0.0.1"
@@ -99,6 +114,62 @@ def _token_in_env_file() -> bool:
     )
 
 
+def _backup(settings: Settings, path: str | None) -> int:
+    if not path:
+        print("Miroir: say where to write the backup: python -m bot backup PATH", file=sys.stderr)
+        return 2
+    if backup.sqlite_file(settings.database_url) is None:
+        print(backup.postgres_commands(settings.database_url, path))
+        return 2
+    try:
+        target = asyncio.run(
+            backup.backup(settings.database_url, Path(path), now=datetime.now(settings.tz))
+        )
+    except (backup.BackupError, OSError) as exc:
+        print(f"Miroir: backup failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"Miroir: backup written to {target}")
+    return 0
+
+
+def _restore(settings: Settings, path: str | None, assume_yes: bool) -> int:
+    if not path:
+        print("Miroir: say which backup to restore: python -m bot restore PATH", file=sys.stderr)
+        return 2
+    database = backup.sqlite_file(settings.database_url)
+    if database is None:
+        print(backup.postgres_commands(settings.database_url, path))
+        return 2
+    try:
+        backup.check_backup(Path(path))
+    except backup.BackupError as exc:
+        print(f"Miroir: restore refused: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"Miroir: this replaces {database} with {path}.\n"
+        "Stop the bot first (and any sender): Miroir cannot tell whether it is running, "
+        "and a running bot would keep writing to the replaced database.\n"
+        f"The current database is kept as {database.name}{backup.BEFORE_RESTORE_SUFFIX}."
+    )
+    if not assume_yes:
+        try:
+            answer = input("Type yes to restore: ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() != "yes":
+            print("Miroir: nothing changed.")
+            return 1
+    try:
+        kept = backup.restore_sqlite(Path(path), database)
+    except (backup.BackupError, OSError, sqlite3.Error) as exc:
+        print(f"Miroir: restore failed: {exc}", file=sys.stderr)
+        return 1
+    print(f"Miroir: restored {path} into {database}.")
+    if kept is not None:
+        print(f"Miroir: the replaced database is in {kept}.")
+    return 0
+
+
 def _sandbox(port: int, fresh: bool) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     with contextlib.suppress(KeyboardInterrupt):
@@ -122,13 +193,15 @@ def main(argv: list[str] | None = None) -> int:
             return _sandbox(args.port, args.fresh)
         print(f"Miroir: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(
+    if args.command == "backup":
+        return _backup(settings, args.path)
+    if args.command == "restore":
+        return _restore(settings, args.path, args.yes)
+    configure_logging(
         level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        fmt=settings.log_format,
+        token=settings.bot_token.get_secret_value(),
     )
-    # httpx logs every request at INFO, which would print the token in each URL.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     log = logging.getLogger("miroir")
     try:
         asyncio.run(_migrate(settings))

@@ -23,6 +23,7 @@ from bot.context import CONTEXT_TYPES, MiroirApp, MiroirContext
 from bot.db import Database
 from bot.http import LaneRequest
 from bot.i18n import Translator, default_translator
+from bot.logs import install_update_log
 from bot.runtime import Runtime
 from bot.sending import Bot
 from bot.services import budget, taps
@@ -176,4 +177,6 @@ def build_application(
     )
     app.bot_data.runtime = rt
     surface.install(app)
+    # After install: the update log names the handler that takes each update.
+    install_update_log(app)
     return app

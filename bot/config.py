@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Paris"
     default_language: Literal["fr", "en"] = "fr"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
 
     # Delivery outbox (the sender in scheduler/outbox.py).
     outbox_rate_per_second: float = Field(default=30.0, gt=0)
