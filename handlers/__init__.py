@@ -33,6 +33,7 @@ from handlers import (
     mood,
     onboarding,
     projects,
+    rights,
     rsvp,
     talk,
 )
@@ -57,6 +58,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     groups.CAPABILITY,
     onboarding.INVITATIONS,
     mood.GROUP_VIEW,
+    rights.CAPABILITY,
     talk.CAPABILITY,
 )
 

@@ -225,6 +225,8 @@ async def test_default_commands_are_set_in_both_languages(
         "menu",
         "aide",
         "langue",
+        "mes_donnees",
+        "oublier",
         "annuler",
     ]
     assert [c["command"] for c in en] == [
@@ -235,6 +237,8 @@ async def test_default_commands_are_set_in_both_languages(
         "menu",
         "help",
         "language",
+        "mydata",
+        "forget",
         "cancel",
     ]
     assert any(c["description"] == "Aide" for c in fr)

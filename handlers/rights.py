@@ -1,0 +1,83 @@
+"""People's rights: /mes_donnees sends what the bot knows, /oublier erases it.
+
+Both work before consent: someone who never agreed has only a name and a language, and
+may still see or erase them. /oublier asks first; "✅ Oui, tout effacer" erases the person
+(see bot.services.rights.forget), "❌ Non" changes nothing. A second tap on "✅" after the
+erasure finds a fresh, empty person and erases it again: nothing is left either way.
+"""
+
+from __future__ import annotations
+
+import json
+
+from telegram import InputFile, Message
+
+from bot.callback_data import ButtonKind
+from bot.i18n import N_
+from bot.services import rights
+from handlers.capability import ButtonRoute, Capability, Command, Who
+from handlers.ctx import Ctx, with_person
+from handlers.keyboards import inline
+
+FORGET_YES = ButtonKind("rgyes")  # ✅ Oui, tout effacer
+FORGET_NO = ButtonKind("rgno")  # ❌ Non
+
+FILENAME = "mes-donnees.json"
+
+
+@with_person(needs_consent=False)
+async def my_data(ctx: Ctx) -> None:
+    """Send everything stored about the person as a file, and a short summary."""
+    data = await rights.export(ctx.session, person_id=ctx.person.id, now=ctx.now)
+    content = json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8")
+    text = ctx.t("rights.export_intro") + "\n" + rights.summary(data, ctx.lang, ctx.rt.t)
+    bot, chat_id = ctx.context.bot, ctx.chat_id
+
+    async def send() -> Message:
+        return await bot.send_document(chat_id, InputFile(content, filename=FILENAME))
+
+    ctx.later(send)
+    ctx.reply(text)
+
+
+@with_person(needs_consent=False)
+async def forget_ask(ctx: Ctx) -> None:
+    """Ask before erasing: say what it means, with a yes and a no."""
+    ctx.clear()
+    lines = [ctx.t("rights.forget_question"), ctx.t("rights.forget_means")]
+    if ctx.person.is_facilitator:
+        lines.append(ctx.t("rights.forget_facilitator"))
+    markup = inline(
+        [
+            [(ctx.t("rights.button_yes"), FORGET_YES.make())],
+            [(ctx.t("rights.button_no"), FORGET_NO.make())],
+        ]
+    )
+    ctx.reply("\n".join(lines), markup)
+
+
+@with_person(needs_consent=False)
+async def forget_yes(ctx: Ctx) -> None:
+    """Erase the person, then say it is done."""
+    done = ctx.t("rights.forgotten")
+    ctx.clear()
+    await rights.forget(ctx.session, person_id=ctx.person.id, now=ctx.now)
+    ctx.answer()
+    ctx.edit(done)
+
+
+@with_person(needs_consent=False)
+async def forget_no(ctx: Ctx) -> None:
+    """Keep everything as it is."""
+    ctx.answer()
+    ctx.edit(ctx.t("rights.kept"))
+
+
+CAPABILITY = Capability(
+    name="rights",
+    commands=(
+        Command("mes_donnees", "mydata", my_data, N_("rights.command_mydata"), who=Who.EVERYONE),
+        Command("oublier", "forget", forget_ask, N_("rights.command_forget"), who=Who.EVERYONE),
+    ),
+    buttons=(ButtonRoute(FORGET_YES, forget_yes), ButtonRoute(FORGET_NO, forget_no)),
+)
