@@ -193,6 +193,10 @@ async def on_team_text(ctx: Ctx, text: str) -> None:
     if writing is None or message is None:
         ctx.clear()
         return
+    if not ctx.person.is_facilitator:  # no longer one since the button was tapped
+        ctx.clear()
+        ctx.reply(ctx.t("group.only_facilitators"))
+        return
     text = text.strip()
     if not text:
         ctx.reply(ctx.t("care.ask_team_message", name=writing.name))

@@ -204,6 +204,10 @@ async def on_reason(ctx: Ctx, text: str) -> None:
         ctx.clear()
         ctx.show_menu()
         return
+    if not ctx.person.is_facilitator:  # no longer one since the button was tapped
+        ctx.clear()
+        ctx.reply(ctx.t("group.only_facilitators"))
+        return
     reason = text.strip()
     keyboard = inline([[(ctx.t("review.button_cancel"), CANCEL_REASON.make())]])
     if not reason:
