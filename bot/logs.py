@@ -8,12 +8,13 @@ logger's records pass through it before anything is written.
 from __future__ import annotations
 
 import contextvars
+import functools
 import json
 import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
@@ -136,26 +137,6 @@ def handler_name(handler: object) -> str:
     return f"{module}.{name}" if module else name
 
 
-def matching_handlers(app: object, update: object) -> str:
-    """The handlers PTB will run: the first match of each group, as process_update picks.
-
-    PTB has no hook that tells which handler ran, so the checks run once more here.
-    They only read the update (and a conversation's state); a failing one is skipped.
-    """
-    groups: dict[int, list[Any]] = getattr(app, "handlers", None) or {}
-    names: list[str] = []
-    for group in sorted(groups):
-        for handler in groups[group]:
-            try:
-                check = handler.check_update(update)
-            except Exception:  # naming must never stop the update
-                continue
-            if check is not None and check is not False:
-                names.append(handler_name(handler))
-                break
-    return "+".join(names) or "none"
-
-
 def log_update(
     *, update_id: int | None, kind: str, handler: str, duration_ms: float, outcome: str
 ) -> None:
@@ -180,6 +161,7 @@ def log_update(
 @dataclass
 class _Outcome:
     failed: bool = False
+    handlers: list[str] = field(default_factory=list)  # the callbacks that ran, in order
 
 
 # Set for the time of one process_update; tasks it starts inherit it, so an error
@@ -188,6 +170,19 @@ _current: contextvars.ContextVar[_Outcome] = contextvars.ContextVar("miroir_upda
 
 
 LOGGING_MARK = "_miroir_logs_updates"
+
+
+def _named(callback: Callable[..., Awaitable[Any]], name: str) -> Callable[..., Awaitable[Any]]:
+    """The callback, noting its name on the update being handled before it runs."""
+
+    @functools.wraps(callback)
+    async def run(*args: Any, **kwargs: Any) -> Any:
+        outcome = _current.get(None)
+        if outcome is not None:
+            outcome.handlers.append(name)
+        return await callback(*args, **kwargs)
+
+    return run
 
 
 def install_update_log(app: Any) -> None:
@@ -200,12 +195,17 @@ def install_update_log(app: Any) -> None:
         return  # installed already (build_application does it)
     original_update: Callable[[object], Awaitable[None]] = app.process_update
     original_error: Callable[..., Awaitable[bool]] = app.process_error
+    # PTB has no hook that says which handler took an update: each callback notes its
+    # own name as it runs (no second matching of every handler on every update).
+    groups: dict[int, list[Any]] = getattr(app, "handlers", None) or {}
+    for handlers in groups.values():
+        for handler in handlers:
+            handler.callback = _named(handler.callback, handler_name(handler))
 
     async def process_update(update: object) -> None:
         outcome = _Outcome()
         reset = _current.set(outcome)
         start = time.perf_counter()
-        handler = matching_handlers(app, update)
         try:
             await original_update(update)
         except BaseException:
@@ -216,7 +216,7 @@ def install_update_log(app: Any) -> None:
             log_update(
                 update_id=getattr(update, "update_id", None),
                 kind=update_kind(update),
-                handler=handler,
+                handler="+".join(outcome.handlers) or "none",
                 duration_ms=(time.perf_counter() - start) * 1000,
                 outcome="error" if outcome.failed else "ok",
             )

@@ -12,7 +12,7 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,6 +62,11 @@ class Ctx:
     @property
     def lang(self) -> str:
         return self.person.language
+
+    @property
+    def today(self) -> date:
+        """Today's date where the workshop is (TIMEZONE), not in UTC."""
+        return self.now.astimezone(self.rt.settings.tz).date()
 
     @property
     def chat_id(self) -> int:
@@ -257,6 +262,17 @@ class Ctx:
     def later(self, action: Action) -> None:
         """Run any other Telegram call after the commit."""
         self.actions.append(action)
+
+
+def voice_seconds(message: Message) -> int:
+    """A voice note's length in seconds (PTB 22 gives an int or a timedelta); 0 without one."""
+    voice = message.voice
+    if voice is None:
+        return 0
+    duration: object = voice.duration
+    if isinstance(duration, timedelta):
+        return int(duration.total_seconds())
+    return int(duration) if isinstance(duration, int | float) else 0
 
 
 Handler = Callable[[Ctx], Awaitable[None]]

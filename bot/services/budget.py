@@ -812,47 +812,22 @@ async def change_many(
     return outcomes
 
 
-async def _change(
-    session: AsyncSession,
-    *,
-    round_id: int,
-    person_id: int,
-    round_project_id: int,
-    now: datetime,
-    adding: bool,
-) -> BasketOutcome:
-    (outcome,) = await change_many(
-        session, [Change(round_id, person_id, round_project_id, adding)], now=now
-    )
-    return outcome
-
-
 async def add(
     session: AsyncSession, *, round_id: int, person_id: int, round_project_id: int, now: datetime
 ) -> BasketOutcome:
     """➕ a project: refused when it does not fit what is left (with the amount missing)."""
-    return await _change(
-        session,
-        round_id=round_id,
-        person_id=person_id,
-        round_project_id=round_project_id,
-        now=now,
-        adding=True,
-    )
+    change = Change(round_id, person_id, round_project_id, adding=True)
+    (outcome,) = await change_many(session, [change], now=now)
+    return outcome
 
 
 async def remove(
     session: AsyncSession, *, round_id: int, person_id: int, round_project_id: int, now: datetime
 ) -> BasketOutcome:
     """➖ a project."""
-    return await _change(
-        session,
-        round_id=round_id,
-        person_id=person_id,
-        round_project_id=round_project_id,
-        now=now,
-        adding=False,
-    )
+    change = Change(round_id, person_id, round_project_id, adding=False)
+    (outcome,) = await change_many(session, [change], now=now)
+    return outcome
 
 
 async def confirm(

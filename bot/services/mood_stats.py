@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.models import CheckIn, Occurrence, OccurrenceStatus, Person
+from bot.services.talk import first_name
 
 MIN_PEOPLE = 5
 FACES = (1, 2, 3, 4, 5)  # 😞 to 😄
@@ -470,11 +471,6 @@ async def session_figure(
     )
 
 
-def _first_name(display_name: str) -> str:
-    words = display_name.split()
-    return words[0] if words else display_name
-
-
 async def shared_notes(session: AsyncSession, *, since: date, limit: int = 20) -> list[SharedNote]:
     """Words (typed or spoken) participants chose to share since `since`, newest first."""
     rows = (
@@ -497,7 +493,7 @@ async def shared_notes(session: AsyncSession, *, since: date, limit: int = 20) -
         SharedNote(
             check_in_id=c.id,
             person_id=c.person_id,
-            name=_first_name(name),
+            name=first_name(name),
             local_date=c.local_date,
             mood=c.mood,
             note=c.note or None,

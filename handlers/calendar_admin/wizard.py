@@ -97,10 +97,6 @@ class Step:
 # --- small helpers ------------------------------------------------------------------
 
 
-def _today(ctx: Ctx) -> date:
-    return ctx.now.astimezone(ctx.rt.settings.tz).date()
-
-
 def _fmt_date(ctx: Ctx, day: date) -> str:
     tz = ctx.rt.settings.tz
     return ctx.rt.translator.format_date(datetime.combine(day, time(12), tzinfo=tz), ctx.lang, tz)
@@ -339,7 +335,7 @@ def _tap_first_date(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
 
 
 def _type_first_date(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
-    day = parse_date(text, today=_today(ctx), lang=ctx.lang)
+    day = parse_date(text, today=ctx.today, lang=ctx.lang)
     if day is None:
         return ctx.t("cal.bad_date")
     problem = _first_date_problem(ctx, draft, day)
@@ -364,7 +360,7 @@ def _tap_no_end(ctx: Ctx, draft: NewSessionDraft, value: str) -> str | None:
 
 
 def _type_end(ctx: Ctx, draft: NewSessionDraft, text: str) -> str | None:
-    day = parse_date(text, today=_today(ctx), lang=ctx.lang)
+    day = parse_date(text, today=ctx.today, lang=ctx.lang)
     if day is None:
         return ctx.t("cal.bad_date")
     first = filled(draft.first_date)

@@ -9,28 +9,22 @@ The lowest face first brings the care offer.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from telegram import InlineKeyboardMarkup, Message
 
 from bot.callback_data import MOOD_FACE
 from bot.i18n import N_
 from bot.services import mood
-from handlers.ctx import Ctx, with_person
+from handlers.ctx import Ctx, voice_seconds, with_person
 from handlers.keyboards import inline
 from handlers.mood.buttons import CONSENT, MINE, SHARE, SKIP_WORD, WEEKS
 from handlers.mood.care import offer_care
 from handlers.mood.steps import CheckInDraft, ask_share, ask_word
 
 
-def today(ctx: Ctx) -> date:
-    return ctx.now.astimezone(ctx.rt.settings.tz).date()
-
-
 def _faces(ctx: Ctx) -> list[list[tuple[str, str]]]:
     return [
         [(button.text, button.callback_data or "") for button in row]
-        for row in mood.face_buttons(ctx.person.id, today(ctx))
+        for row in mood.face_buttons(ctx.person.id, ctx.today)
     ]
 
 
@@ -51,7 +45,7 @@ async def show(ctx: Ctx) -> None:
     ctx.clear()
     intro = None
     if ctx.person.mood_consented:
-        done = await mood.today_check_in(ctx.session, person_id=ctx.person.id, today=today(ctx))
+        done = await mood.today_check_in(ctx.session, person_id=ctx.person.id, today=ctx.today)
         if done is not None:
             intro = ctx.t("mood.already_today", face=mood.FACES[done.mood])
     text, keyboard = screen(ctx, intro=intro)
@@ -79,7 +73,7 @@ async def on_face(ctx: Ctx) -> None:
         ctx.answer(ctx.t("mood.not_yours"), alert=True)
         return
     day = mood.day_of(parsed.args[1])
-    if day is None or day > today(ctx):
+    if day is None or day > ctx.today:
         ctx.stale()
         return
     value = parsed.int_arg(2)
@@ -107,7 +101,7 @@ async def _keep(ctx: Ctx, draft: CheckInDraft) -> None:
         person=ctx.person,
         mood=draft.mood,
         day=draft.day,
-        today=today(ctx),
+        today=ctx.today,
         now=ctx.now,
         occurrence_id=draft.occurrence_id,
     )
@@ -185,10 +179,7 @@ async def on_word_media(ctx: Ctx, message: Message) -> None:
     if voice is None:
         ctx.reply(ctx.t("mood.word_kinds"))
         return
-    seconds = voice.duration
-    if isinstance(seconds, timedelta):
-        seconds = int(seconds.total_seconds())
-    if seconds > mood.VOICE_LIMIT_SECONDS:
+    if voice_seconds(message) > mood.VOICE_LIMIT_SECONDS:
         ctx.reply(ctx.t("mood.voice_too_long", minutes=mood.VOICE_LIMIT_SECONDS // 60))
         return
     await _save_word(ctx, draft.check_in_id, voice_file_id=voice.file_id)

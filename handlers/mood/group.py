@@ -21,7 +21,6 @@ from bot.services.mood_stats import Figure, Hidden, SessionFigure
 from handlers.ctx import Ctx, with_person
 from handlers.keyboards import inline
 from handlers.mood.buttons import GROUP_NOTES, GROUP_SESSION
-from handlers.mood.checkin import today
 
 MONTHS_SHOWN = 12
 RECENT_SESSIONS = 8
@@ -78,7 +77,7 @@ def _session_line(ctx: Ctx, found: SessionFigure) -> str:
 async def show(ctx: Ctx) -> None:
     """📊 Humeur du groupe: the months as a picture, then the recent sessions."""
     ctx.clear()
-    now_day = today(ctx)
+    now_day = ctx.today
     overview = await mood_stats.group_overview(
         ctx.session, today=now_day, months=MONTHS_SHOWN, recent_sessions=RECENT_SESSIONS
     )
@@ -141,7 +140,7 @@ async def on_session(ctx: Ctx) -> None:
         ctx.stale()
         return
     found = await mood_stats.session_figure(
-        ctx.session, occurrence_id=parsed.int_arg(0), today=today(ctx)
+        ctx.session, occurrence_id=parsed.int_arg(0), today=ctx.today
     )
     if found is None:
         ctx.stale()
@@ -157,7 +156,7 @@ async def on_session(ctx: Ctx) -> None:
 @with_person(facilitator_only=True)
 async def on_notes(ctx: Ctx) -> None:
     """💬 Mots partagés: the words participants chose to share, with their names."""
-    since = today(ctx) - NOTES_SINCE
+    since = ctx.today - NOTES_SINCE
     notes = await mood_stats.shared_notes(ctx.session, since=since, limit=NOTES_SHOWN)
     ctx.answer()
     if not notes:

@@ -13,7 +13,6 @@ from handlers.ctx import Ctx, with_person
 from handlers.keyboards import inline
 from handlers.mood import wellbeing
 from handlers.mood.buttons import WITHDRAW
-from handlers.mood.checkin import today
 
 WEEKS_SHOWN = 12
 FEELING_KEYS = {
@@ -30,7 +29,7 @@ async def on_weeks(ctx: Ctx) -> None:
     if not ctx.person.mood_consented:
         ctx.answer(ctx.t("mood.nothing_kept"), alert=True)
         return
-    now_day = today(ctx)
+    now_day = ctx.today
     first = mood.window_start(now_day, WEEKS_SHOWN)
     points = await mood.my_days(ctx.session, person_id=ctx.person.id, since=first, until=now_day)
     if not points:

@@ -12,7 +12,6 @@ less a gentle word. No diagnosis, no pressure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest
@@ -57,10 +56,6 @@ class Questionnaire(Draft):
     def number(self) -> int:
         """The statement waiting for its answer (1 to 5)."""
         return len(self.answers) + 1
-
-
-def _today(ctx: Ctx) -> date:
-    return ctx.now.astimezone(ctx.rt.settings.tz).date()
 
 
 # --- the toggle on "🔒 Mes réponses" --------------------------------------------------
@@ -240,7 +235,7 @@ async def on_answer(ctx: Ctx) -> None:
     ctx.clear()
     try:
         result = await wellbeing.record(
-            ctx.session, person=ctx.person, answers=answers, today=_today(ctx), now=ctx.now
+            ctx.session, person=ctx.person, answers=answers, today=ctx.today, now=ctx.now
         )
     except NoConsent:
         # The mood consent was withdrawn while the questionnaire was open: keep nothing.

@@ -22,7 +22,7 @@ from bot.services.project_board import Card, Line, Page, Refusal
 from handlers.capability import ButtonRoute, Input
 from handlers.ctx import Ctx, with_person
 from handlers.keyboards import inline
-from handlers.projects.buttons import GO, Go
+from handlers.projects.buttons import GO, Go, short
 
 # A page of the list (1 for the first).
 PAGE = ButtonKind("pjl", (ID,))
@@ -67,10 +67,6 @@ TOAST_KEYS = {
 INPUTS: tuple[Input, ...] = ()
 
 
-def short(title: str, limit: int = BUTTON_TITLE) -> str:
-    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
-
-
 def cost_text(ctx: Ctx, cost_cents: int | None) -> str:
     if cost_cents is None:
         return ctx.t("board.cost_unknown")
@@ -106,7 +102,8 @@ def list_view(ctx: Ctx, page: Page) -> tuple[str, InlineKeyboardMarkup]:
         head.append(ctx.t("board.page", page=page.page, pages=page.pages))
     text = "\n\n".join(["\n".join(head), *(_line(ctx, line) for line in page.lines)])
     rows = [
-        [(f"👀 {short(line.title)}", OPEN_CARD.make(line.id, page.page))] for line in page.lines
+        [(f"👀 {short(line.title, BUTTON_TITLE)}", OPEN_CARD.make(line.id, page.page))]
+        for line in page.lines
     ]
     arrows = []
     if page.has_previous:

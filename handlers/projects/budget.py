@@ -31,7 +31,7 @@ from bot.services.money import format_euros
 from handlers.capability import ButtonRoute, Input
 from handlers.ctx import Ctx, with_person
 from handlers.keyboards import consent_keyboard, inline
-from handlers.projects.buttons import GO, Go
+from handlers.projects.buttons import GO, Go, short
 
 # ➕ / ➖ on the round screen: add or remove, the round, the project's place in the round.
 BASKET_CHANGE = ButtonKind("bdc", (r"a|r", ID, ID))
@@ -73,11 +73,6 @@ class Words:
 
     def t(self, key: str, /, **params: object) -> str:
         return self.rt.t(key, self.lang, **params)
-
-
-def _short(title: str) -> str:
-    title = " ".join(title.split())
-    return title if len(title) <= BUTTON_TITLE else title[: BUTTON_TITLE - 1].rstrip() + "…"
 
 
 def _back_row(ctx: Speaker) -> list[tuple[str, str]]:
@@ -142,12 +137,12 @@ def screen_markup(ctx: Speaker, view: RoundView) -> InlineKeyboardMarkup:
     if view.accepting(ctx.now):
         for choice in view.choices:
             if choice.chosen:
-                label = ctx.t("budget.button_remove", title=_short(choice.title))
+                label = ctx.t("budget.button_remove", title=short(choice.title, BUTTON_TITLE))
                 data = BASKET_CHANGE.make("r", view.round_id, choice.round_project_id)
             else:
                 label = ctx.t(
                     "budget.button_add",
-                    title=_short(choice.title),
+                    title=short(choice.title, BUTTON_TITLE),
                     cost=format_euros(choice.cost_cents, ctx.lang),
                 )
                 data = BASKET_CHANGE.make("a", view.round_id, choice.round_project_id)
@@ -314,7 +309,7 @@ async def on_change(update: Update, context: MiroirContext) -> None:
         await query.answer(refusal[:200], show_alert=True)
     elif outcome.changed:
         key = N_("budget.added") if adding else N_("budget.removed")
-        await query.answer(words.t(key, title=_short(outcome.title or "")))
+        await query.answer(words.t(key, title=short(outcome.title or "", BUTTON_TITLE)))
     else:
         await query.answer()
     # A double tap changes nothing: the first tap's edit already shows it.

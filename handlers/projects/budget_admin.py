@@ -29,7 +29,7 @@ from handlers.capability import ButtonRoute, Input
 from handlers.ctx import Ctx, with_person
 from handlers.keyboards import inline
 from handlers.projects import budget as participant
-from handlers.projects.buttons import GO, Go
+from handlers.projects.buttons import GO, Go, short
 
 AMOUNT = "rounds.amount"
 COST = "rounds.cost"
@@ -94,11 +94,6 @@ class PaperDraft(Draft):
     round_id: int
     round_project_id: int
     title: str
-
-
-def _short(title: str) -> str:
-    title = " ".join(title.split())
-    return title if len(title) <= TITLE_IN_BUTTON else title[: TITLE_IN_BUTTON - 1] + "…"
 
 
 def _euros(ctx: Ctx, cents: int) -> str:
@@ -236,10 +231,10 @@ async def _show_picker(ctx: Ctx, draft: RoundDraft, *, edit: bool) -> None:
         chosen = project.id in draft.costs
         cost = draft.costs.get(project.id) if chosen else _cost_for(draft, project)
         if cost is None:
-            label = ctx.t("rounds.pick_no_cost", title=_short(project.title))
+            label = ctx.t("rounds.pick_no_cost", title=short(project.title, TITLE_IN_BUTTON))
         else:
             key = N_("rounds.pick_on") if chosen else N_("rounds.pick_off")
-            label = ctx.t(key, title=_short(project.title), cost=_euros(ctx, cost))
+            label = ctx.t(key, title=short(project.title, TITLE_IN_BUTTON), cost=_euros(ctx, cost))
         rows.append([(label, PICK.make(draft.key, project.id))])
     rows.append([(ctx.t("rounds.button_next"), NEXT.make(draft.key))])
     rows.append(_drop_row(ctx))
@@ -440,7 +435,11 @@ async def _paper_list(ctx: Ctx) -> None:
     rows = [
         [
             (
-                ctx.t("rounds.paper_button", title=_short(line.title), count=line.paper_votes),
+                ctx.t(
+                    "rounds.paper_button",
+                    title=short(line.title, TITLE_IN_BUTTON),
+                    count=line.paper_votes,
+                ),
                 PAPER_PICK.make(current.id, line.round_project_id),
             )
         ]

@@ -22,3 +22,9 @@ class Go(enum.StrEnum):
 
 FACILITATORS_ONLY = frozenset({Go.REVIEW, Go.MANAGE, Go.ROUNDS})
 GO = ButtonKind("pjgo", ("|".join(Go),))
+
+
+def short(title: str, limit: int) -> str:
+    """A title on one line, cut to fit a button (people's titles are shown as typed)."""
+    title = " ".join(title.split())
+    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"

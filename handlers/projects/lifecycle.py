@@ -21,8 +21,8 @@ from bot.services import project_board, project_life
 from handlers.capability import ButtonRoute, Input
 from handlers.ctx import Ctx, with_person
 from handlers.keyboards import inline
-from handlers.projects.board import STATUS_ICONS, short
-from handlers.projects.buttons import GO, Go
+from handlers.projects.board import BUTTON_TITLE, STATUS_ICONS
+from handlers.projects.buttons import GO, Go, short
 
 NOTE = "projects.manage_note"
 NOTE_LIMIT = 1000
@@ -97,7 +97,7 @@ async def _list_view(ctx: Ctx) -> tuple[str, InlineKeyboardMarkup]:
         text.append(ctx.t("manage.more", count=len(lines) - SHOWN))
     text.append(ctx.t("manage.pick"))
     rows = [
-        [(f"{STATUS_ICONS[line.status]} {short(line.title)}", PICK.make(line.id))]
+        [(f"{STATUS_ICONS[line.status]} {short(line.title, BUTTON_TITLE)}", PICK.make(line.id))]
         for line in lines[:SHOWN]
     ]
     rows.append(home)

@@ -36,7 +36,7 @@ from bot.services.projects import (
 )
 from bot.services.talk import first_name
 from handlers.capability import ButtonRoute, Input
-from handlers.ctx import Ctx, with_person
+from handlers.ctx import Ctx, voice_seconds, with_person
 from handlers.keyboards import inline
 from handlers.projects.buttons import GO, Go
 
@@ -120,17 +120,6 @@ def _keyboard(ctx: Ctx, draft: ProposalDraft, *rows: tuple[str, Act]) -> InlineK
 
 def _back(ctx: Ctx) -> list[tuple[str, str]]:
     return [(ctx.t("propose.button_back"), GO.make(Go.HOME))]
-
-
-def _seconds(message: Message) -> int:
-    """A voice note's length: PTB 22 gives an int or a timedelta."""
-    voice = message.voice
-    if voice is None:
-        return 0
-    duration: object = voice.duration
-    if isinstance(duration, timedelta):
-        return int(duration.total_seconds())
-    return int(duration) if isinstance(duration, int | float) else 0
 
 
 # --- the questions ------------------------------------------------------------------------
@@ -343,7 +332,7 @@ async def on_description_media(ctx: Ctx, message: Message) -> None:
     if message.voice is None:
         ctx.reply(ctx.t("propose.description_kinds"), _description_keyboard(ctx, draft))
         return
-    seconds = _seconds(message)
+    seconds = voice_seconds(message)
     if seconds > VOICE_LIMIT_SECONDS:
         ctx.reply(
             ctx.t("propose.voice_too_long", minutes=VOICE_LIMIT_SECONDS // 60),
