@@ -50,10 +50,40 @@ class Settings(BaseSettings):
     # How participants reach a person (shown in Aide): a phone number, optional.
     contact_phone: str | None = None
 
-    @field_validator("contact_phone")
+    # People who have not used the bot for this long are told, then removed a month later.
+    inactive_months: int = Field(default=24, ge=1, le=120)
+    inactive_grace_days: int = Field(default=30, ge=1, le=365)
+
+    # Flood protection: more than FLOOD_UPDATES updates from one person within
+    # FLOOD_WINDOW_SECONDS gets one gentle message and a pause for that person only.
+    flood_updates: int = Field(default=20, ge=2)
+    flood_window_seconds: float = Field(default=10.0, gt=0)
+    flood_pause_seconds: float = Field(default=30.0, gt=0)
+
+    # Webhook mode: set WEBHOOK_URL (https, public) to receive updates by webhook instead
+    # of polling; Telegram then sends WEBHOOK_SECRET in a header the bot checks.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+
+    # Health and metrics (/healthz, /metrics): off when HEALTH_PORT is empty.
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+    health_listen: str = "127.0.0.1"
+
+    # The funders' monthly report, sent to facilitators on the first day of each month.
+    monthly_report: bool = False
+    workshop_name: str = "Miroir de soi"
+
+    @field_validator("contact_phone", "webhook_url")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+    @field_validator("health_port", "webhook_secret", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("bot_token")
     @classmethod
