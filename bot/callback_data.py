@@ -113,6 +113,8 @@ WELLBEING_START = ButtonKind("who", (ID,))
 CARE_WRITE = ButtonKind("carew", (ID,))
 # Under a new proposal, for facilitators: publish it, ask for a change, or refuse it.
 PROJECT_REVIEW = ButtonKind("pjr", (r"pub|chg|ref", ID))
+# "✅ Je reste" under the warning sent after a long absence.
+STAY = ButtonKind("stay")
 # "👀 Voir le projet" under a project's notices: its card.
 PROJECT_CARD = ButtonKind("pjc", (ID,))
 # "🗳️ Choisir mes projets" under a budget round's notices: the round screen.

@@ -7,7 +7,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from bot.context import MiroirApp, MiroirContext
-from scheduler import broadcasts, budget, group_edits, mood, reminders, wellbeing
+from scheduler import broadcasts, budget, group_edits, inactivity, mood, reminders, wellbeing
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ def schedule(app: MiroirApp) -> None:
         ("mood_retention", mood.retention_job, mood.RETENTION_EVERY_SECONDS),
         ("wellbeing_prompts", wellbeing.job, wellbeing.EVERY_SECONDS),
         ("budget", budget.job, budget.EVERY_SECONDS),
+        ("inactivity", inactivity.job, inactivity.EVERY_SECONDS),
     ]
     for name, callback, seconds in every:
         queue.run_repeating(

@@ -45,6 +45,9 @@ class Person(Base):
     # The WHO-5 questionnaire every two weeks, for those who opt in.
     wellbeing_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     wellbeing_prompted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # When the "you have not come for a long time" warning was written. It counts only
+    # while last_seen_at is older: any use of the bot since then cancels it.
+    inactive_warned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     @property
     def is_facilitator(self) -> bool:
