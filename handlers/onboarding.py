@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from telegram import Message
+
 from bot.callback_data import ButtonKind
 from bot.context import MenuEntry
 from bot.i18n import N_
 from bot.services import people
 from bot.services import talk as talk_service
 from bot.services.people import InvitationOutcome
+from handlers import rights_buttons
 from handlers.capability import ButtonRoute, Capability, Command, MenuItem, Who
 from handlers.commands import set_chat_commands
 from handlers.ctx import Ctx, with_person
@@ -70,6 +73,22 @@ async def start(ctx: Ctx) -> None:
         refresh_commands(ctx)
 
 
+def _draw_once(ctx: Ctx, text: str) -> bool:
+    """Edit the tapped message into `text`; False when an earlier tap already drew it.
+
+    A replayed tap finds the message showing `text`, and the second of two taps in flight
+    finds the person's last edit equal to it: Ctx.edit sends nothing then (Telegram would
+    refuse an identical edit), and what follows the edit is not said twice either.
+    """
+    query = ctx.query
+    if query is None or not isinstance(query.message, Message):
+        ctx.edit(text)  # nothing to compare with: a message Telegram no longer shows
+        return True
+    before = ctx.state.last_edit
+    ctx.edit(text)
+    return ctx.state.last_edit != before
+
+
 @with_person(needs_consent=False)
 async def choose_language(ctx: Ctx) -> None:
     """A tap on Français / English, during onboarding or from /language."""
@@ -79,7 +98,8 @@ async def choose_language(ctx: Ctx) -> None:
         return
     await people.set_language(ctx.session, ctx.person, parsed.args[0])
     ctx.answer(ctx.t("lang.chosen_toast"))
-    ctx.edit(ctx.t("lang.chosen"))
+    if not _draw_once(ctx, ctx.t("lang.chosen")):
+        return
     if not ctx.person.has_consented:
         ctx.reply(ctx.t("consent.notice"), consent_keyboard(ctx.t))
         return
@@ -141,7 +161,8 @@ async def show_help(ctx: Ctx) -> None:
     """The Aide button: what the bot does, and a real way to reach a person.
 
     The facilitators' first names, the phone number when CONTACT_PHONE is set, and a
-    "💬 Écrire aux animateurs" button; a button for the language rather than a command.
+    "💬 Écrire aux animateurs" button; buttons for the language and for the person's
+    data (see it, erase it) rather than commands.
     """
     key = N_("help.facilitator") if ctx.person.is_facilitator else N_("help.participant")
     names = await talk_service.facilitator_names(ctx.session, exclude_id=ctx.person.id)
@@ -155,6 +176,7 @@ async def show_help(ctx: Ctx) -> None:
     text = "\n\n".join([ctx.t(key), "\n".join(reach)]) if reach else ctx.t(key)
     rows = [[write_button(ctx)]] if names else []
     rows.append([(ctx.t("help.button_language"), CHANGE_LANGUAGE.make())])
+    rows += rights_buttons.help_rows(ctx.t)
     ctx.reply(text, inline(rows))
 
 

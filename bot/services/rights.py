@@ -8,7 +8,10 @@ number: their presence moves to the session's anonymous walk-in count before the
 answer is deleted.
 
 `forget` walks every foreign key to `people.id` in the metadata, so a table added later
-is covered: a link that cascades is deleted, any other link is set to NULL.
+is covered: a link that cascades is deleted, any other link is set to NULL. The person's
+words may also sit in outbox rows addressed to the facilitators (a message passed on, a
+reply to an announcement, a care alert): those rows name their author only in their
+dedupe key, so they are found by it and deleted, sent or not.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Column, Executable, delete, func, select, update
+from sqlalchemy import Column, ColumnElement, Executable, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_
@@ -37,6 +40,8 @@ from bot.models import (
     WellbeingCheck,
 )
 from bot.models.outbox import FINAL_STATES
+from bot.services.mood import CARE_KIND
+from bot.services.talk import REPLY_KIND, TALK_KIND
 
 Translate = Callable[..., str]
 JSON = dict[str, Any]
@@ -69,6 +74,7 @@ PROFILE_FIELDS = (
     "wellbeing_since",
     "wellbeing_prompted_at",
     "reachable",
+    "inactive_warned_at",
 )
 
 
@@ -245,6 +251,26 @@ async def _rowcount(session: AsyncSession, stmt: Executable) -> int:
     return int(result.rowcount or 0)
 
 
+def _their_words_to_others(person_id: int, telegram_id: int | None) -> ColumnElement[bool]:
+    """Outbox rows to facilitators that carry what this person said or asked.
+
+    The keys are written by bot.services.talk ("talk:<telegram id>:<message>:<reader>")
+    and bot.services.mood ("care:<person id>:<request>:<reader>"); the tests pass through
+    those services, so a change of key fails them.
+    """
+    found = [
+        (OutboxMessage.kind == CARE_KIND)
+        & OutboxMessage.dedupe_key.startswith(f"care:{person_id}:", autoescape=True)
+    ]
+    if telegram_id is not None:
+        found += [
+            (OutboxMessage.kind == kind)
+            & OutboxMessage.dedupe_key.startswith(f"{kind}:{telegram_id}:", autoescape=True)
+            for kind in (TALK_KIND, REPLY_KIND)
+        ]
+    return or_(*found)
+
+
 async def forget(session: AsyncSession, *, person_id: int, now: datetime) -> Forgotten:
     """Erase a person; counts the group relies on stay right, without their name."""
     person = await session.get(Person, person_id)
@@ -278,6 +304,11 @@ async def forget(session: AsyncSession, *, person_id: int, now: datetime) -> For
         )
         if n:
             deleted[OutboxMessage.__tablename__] = n
+    n = await _rowcount(
+        session, delete(OutboxMessage).where(_their_words_to_others(person_id, telegram_id))
+    )
+    if n:
+        deleted[OutboxMessage.__tablename__] = deleted.get(OutboxMessage.__tablename__, 0) + n
     people_table = Base.metadata.tables[Person.__tablename__]
     for column in links_to_people():
         table = column.table

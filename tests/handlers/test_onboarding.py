@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.context import MiroirApp
 from bot.db import Database
 from bot.sandbox.fake_telegram import FakeTelegram
+from bot.sandbox.fake_telegram.records import RequestRecord
+from handlers.keyboards import LANGUAGE_CHOICE
 from tests.utils import (
     FACILITATOR_ID,
     command_list,
+    current,
     deliver,
     last_text,
     menu,
+    messages_starting,
     onboard,
     onboard_claire,
     runtime,
@@ -128,6 +134,8 @@ async def test_help_gives_a_real_way_to_reach_a_person(app: MiroirApp, fake: Fak
     assert ana.inline_buttons(replies[-1]) == [
         ["💬 Écrire aux animateurs"],
         ["🌐 Changer de langue"],
+        ["📄 Mes données"],
+        ["🗑️ Effacer mes données"],
     ]
     runtime(app).settings.contact_phone = "03 80 12 34 56"
     replies = await ana.tap("❓ Aide")
@@ -274,3 +282,63 @@ async def test_participant_cannot_invite(app: MiroirApp, fake: FakeTelegram) -> 
     assert "pour les animateurs" in text_of(replies[-1])
     replies = await ana.send("🔗 Inviter un animateur")
     assert "pour les animateurs" in text_of(replies[-1])
+
+
+# --- double taps on the language buttons ------------------------------------------------
+
+
+def edits_of(fake: FakeTelegram, message_id: int) -> list[RequestRecord]:
+    """Every request the bot made to change the text of this message."""
+    return [r for r in fake.calls("editMessageText") if r.params.get("message_id") == message_id]
+
+
+def refused(fake: FakeTelegram) -> list[RequestRecord]:
+    """Requests Telegram would have answered with an error (400 "message is not modified"...)."""
+    return [r for r in fake.requests if not r.ok]
+
+
+async def test_a_replayed_language_tap_sends_no_identical_edit(
+    app: MiroirApp, fake: FakeTelegram
+) -> None:
+    nadia = fake.user(20, "Nadia")
+    question = (await nadia.send("/start"))[-1]
+    await nadia.tap("🇫🇷 Français")
+    assert text_of(current(nadia, question)) == "✅ Langue : français"
+    # The buttons are gone; an old copy of the message (or a forged update) taps again.
+    await nadia.press_callback(LANGUAGE_CHOICE.make("fr"), question.message_id)
+    assert len(edits_of(fake, question.message_id)) == 1
+    assert refused(fake) == []
+
+
+async def test_two_language_taps_in_flight_make_one_edit(
+    app: MiroirApp, fake: FakeTelegram, database: Database
+) -> None:
+    nadia = fake.user(21, "Nadia")
+    question = (await nadia.send("/start"))[-1]
+    await asyncio.gather(
+        nadia.tap_in(question.message_id, "🇫🇷 Français"),
+        nadia.press_callback(LANGUAGE_CHOICE.make("fr"), question.message_id),
+    )
+    assert len(edits_of(fake, question.message_id)) == 1
+    assert refused(fake) == []
+    assert text_of(current(nadia, question)) == "✅ Langue : français"
+    # One privacy notice, not two: the second tap only stops its spinner.
+    assert len(messages_starting(nadia, "🔒 Vos informations")) == 1
+    kept = await stored_person(database, 21)
+    assert kept is not None and kept.language == "fr"
+
+
+async def test_a_double_tap_when_changing_language_later_makes_one_edit(
+    app: MiroirApp, fake: FakeTelegram
+) -> None:
+    ana = await onboard(fake, 22)
+    question = (await ana.send("/langue"))[-1]
+    await asyncio.gather(
+        ana.tap_in(question.message_id, "🇬🇧 English"),
+        ana.press_callback(LANGUAGE_CHOICE.make("en"), question.message_id),
+    )
+    await ana.press_callback(LANGUAGE_CHOICE.make("en"), question.message_id)
+    assert len(edits_of(fake, question.message_id)) == 1
+    assert refused(fake) == []
+    assert text_of(current(ana, question)) == "✅ Language: English"
+    assert len(messages_starting(ana, "👍 I will speak English with you.")) == 1

@@ -86,3 +86,30 @@ async def test_a_double_tap_on_yes_is_safe(
     assert await stored_person(database, ana.id) is None
     assert await count(database, Person) == 1  # Béa stays
     assert text_of(current(ana, question)).startswith("🗑️ C'est effacé.")
+
+
+async def test_the_help_has_buttons_for_her_data(
+    app: MiroirApp, fake: FakeTelegram, database: Database
+) -> None:
+    """No command to know: ❓ Aide offers "📄 Mes données" and "🗑️ Effacer mes données"."""
+    ana = await onboard(fake, 201, "Ana")
+    await ana.tap("❓ Aide")
+    await ana.tap("📄 Mes données")
+    _, data = sent_file(fake, ana)
+    assert isinstance(data, dict) and data["profile"]["display_name"] == "Ana"
+    assert text_of(last_message(ana)).startswith("📄 Voici tout ce que je garde sur vous.")
+
+    await ana.tap("❓ Aide")
+    await ana.tap("🗑️ Effacer mes données")
+    question = last_message(ana)
+    assert text_of(question).startswith("🗑️ J'efface tout ce que je sais de vous ?")
+    await ana.tap("✅ Oui, tout effacer")
+    assert await stored_person(database, ana.id) is None
+
+
+async def test_the_privacy_notice_points_to_the_help(app: MiroirApp, fake: FakeTelegram) -> None:
+    zoe = fake.user(301, "Zoé")
+    await zoe.send("/start")
+    notice = text_of((await zoe.tap("🇫🇷 Français"))[-1])
+    assert "• Pour voir ou effacer vos informations : touchez « Aide »." in notice
+    assert "demandez à un animateur" not in notice

@@ -20,8 +20,10 @@ from bot.models import (
     Broadcast,
     BudgetRound,
     CheckIn,
+    ContentType,
     Occurrence,
     OutboxMessage,
+    OutboxState,
     Person,
     Project,
     ProjectStatus,
@@ -31,7 +33,9 @@ from bot.models import (
     SupportKind,
     WellbeingCheck,
 )
-from bot.services import rights, rsvp
+from bot.services import mood, rights, rsvp, talk
+from bot.services.mood import Contact
+from bot.services.talk import Said
 from tests import factories
 
 TR = Translator()
@@ -257,3 +261,47 @@ def test_the_document_names_every_table() -> None:
     text = DOC.read_text(encoding="utf-8")
     missing = [t.name for t in Base.metadata.sorted_tables if f"`{t.name}`" not in text]
     assert missing == [], f"docs/donnees-personnelles.md says nothing of {missing}"
+
+
+async def test_forgetting_takes_back_her_words_waiting_for_the_facilitators(
+    database: Database,
+) -> None:
+    """What Ana wrote to the team and her call for help leave the outbox with her; Béa's
+    message and the team's own messages stay."""
+    ana, claire, _, _, _ = await seeded(database)
+    async with database.transaction() as s:
+        ana_row = await s.get(Person, ana.id)
+        bea_row = await s.scalar(select(Person).where(Person.telegram_id == 202))
+        assert ana_row is not None and bea_row is not None
+        text = Said(ContentType.TEXT, text="Je ne vais pas bien ce soir")
+        await talk.pass_on(s, sender=ana_row, said=text, message_id=7, now=NOW, translator=TR)
+        await talk.pass_on(
+            s, sender=ana_row, said=text, message_id=8, now=NOW, translator=TR, about="📣 Sortie"
+        )
+        await mood.alert_team(
+            s,
+            person=ana_row,
+            contact=Contact.CALL,
+            request_key="41",
+            now=NOW,
+            translator=TR,
+            phone="06 12 34 56 78",
+        )
+        bea_said = Said(ContentType.TEXT, text="À mardi")
+        await talk.pass_on(s, sender=bea_row, said=bea_said, message_id=7, now=NOW, translator=TR)
+    to_claire = (
+        select(OutboxMessage)
+        .where(OutboxMessage.chat_id == claire.telegram_id)
+        .order_by(OutboxMessage.id)
+    )
+    async with database.transaction() as s:
+        before = list(await s.scalars(to_claire))
+        assert sum("Je ne vais pas bien" in (m.text or "") for m in before) == 2
+        assert sum("06 12 34 56 78" in (m.text or "") for m in before) == 1
+        # One was already delivered: its words sit in the outbox all the same.
+        before[0].state = OutboxState.SENT
+    async with database.transaction() as s:
+        await rights.forget(s, person_id=ana.id, now=NOW)
+    async with database.transaction() as s:
+        left = list(await s.scalars(to_claire))
+    assert [m.text for m in left] == ["💬 Message de Béa :\n\nÀ mardi"]
