@@ -1,6 +1,7 @@
 """`python -m bot`: the bot with a BOT_TOKEN, else the sandbox (a browser page, no token).
 
-`python -m bot run` is the production start (it refuses to start without a token);
+`python -m bot run` is the production start (it refuses to start without a token); it
+polls Telegram, or with WEBHOOK_URL serves a webhook that checks Telegram's secret header;
 `python -m bot sandbox` the sandbox; `python -m bot migrate` only migrates; `python -m bot
 sender` runs a delivery worker alone; `python -m bot backup PATH` copies the SQLite database
 while the bot runs and `python -m bot restore PATH` puts a copy back (bot stopped).
@@ -13,17 +14,20 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import signal
 import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot import backup
 from bot.app import build_application, make_bot
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database
+from bot.health import HealthServerError
 from bot.logs import configure_logging
 from bot.migrate import upgrade
 from bot.sandbox import run as sandbox
@@ -76,10 +80,50 @@ async def _migrate(settings: Settings) -> None:
         await db.dispose()
 
 
-def _run(settings: Settings) -> None:
+# What Telegram accepts as a webhook's secret token.
+WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def _webhook_secret(settings: Settings) -> str:
+    """The secret Telegram must send with each update; refuses a webhook without one.
+
+    Without it anyone who learns the address could post updates in anybody's name,
+    a facilitator's included.
+    """
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    if not secret:
+        raise ConfigError(
+            "WEBHOOK_URL is set but WEBHOOK_SECRET is empty: put a random secret in .env "
+            "as WEBHOOK_SECRET=... (for example the output of: openssl rand -hex 32)."
+        )
+    if not WEBHOOK_SECRET_RE.match(secret):
+        raise ConfigError(
+            "WEBHOOK_SECRET must be 1 to 256 letters, digits, _ or - (Telegram refuses others)."
+        )
+    if settings.health_port == settings.webhook_port:
+        raise ConfigError(
+            f"HEALTH_PORT and WEBHOOK_PORT are both {settings.webhook_port}: "
+            "give /healthz a port of its own."
+        )
+    return secret
+
+
+def _run(settings: Settings, webhook_secret: str | None) -> None:
     app = build_application(settings)
-    # run_polling installs SIGINT/SIGTERM handlers and shuts down cleanly on them.
-    app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+    # run_polling and run_webhook install SIGINT/SIGTERM handlers and shut down cleanly.
+    if settings.webhook_url and webhook_secret:
+        app.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            # The bot answers on WEBHOOK_URL's path: a reverse proxy passes it unchanged.
+            url_path=urlsplit(settings.webhook_url).path.strip("/"),
+            webhook_url=settings.webhook_url,
+            secret_token=webhook_secret,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
+    else:
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
 
 
 async def _run_sender(settings: Settings, name: str | None) -> None:
@@ -197,10 +241,18 @@ def main(argv: list[str] | None = None) -> int:
         return _backup(settings, args.path)
     if args.command == "restore":
         return _restore(settings, args.path, args.yes)
+    webhook_secret = None
+    if settings.webhook_url and args.command in (None, "run"):
+        try:
+            webhook_secret = _webhook_secret(settings)
+        except ConfigError as exc:
+            print(f"Miroir: {exc}", file=sys.stderr)
+            return 2
     configure_logging(
         level=settings.log_level,
         fmt=settings.log_format,
         token=settings.bot_token.get_secret_value(),
+        secrets=[webhook_secret] if webhook_secret else [],
     )
     log = logging.getLogger("miroir")
     try:
@@ -213,11 +265,19 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_run_sender(settings, args.name))
             log.info("Miroir stopped")
             return 0
-        log.info("Miroir starts")
-        _run(settings)
+        if webhook_secret:
+            log.info(
+                "Miroir starts (webhook on %s:%s)", settings.webhook_listen, settings.webhook_port
+            )
+        else:
+            log.info("Miroir starts (polling)")
+        _run(settings, webhook_secret)
         log.info("Miroir stopped")
     except KeyboardInterrupt:
         log.info("Miroir stopped")
+    except HealthServerError as exc:
+        log.error("Miroir cannot start: %s", exc)
+        return 2
     return 0
 
 

@@ -3,7 +3,9 @@
 Everything is built in order, each part from the ones before it: the database, the
 clock and the catalogues; the Bot (with its rate limiter and HTTP lanes); the outbox
 sender, the group editor and the tap batcher, which need the Bot; the Runtime that holds
-them; the Application; and last what the capabilities declare (handlers.assemble).
+them; the Application; last what the capabilities declare (handlers.assemble) and the
+update log with its metrics. The health server (HEALTH_PORT) starts before anything else
+in post_init, so a port already taken stops the start-up before the sender runs.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import CONTEXT_TYPES, MiroirApp, MiroirContext
 from bot.db import Database
+from bot.health import HealthServer, Monitor
 from bot.http import LaneRequest
 from bot.i18n import Translator, default_translator
 from bot.logs import install_update_log
+from bot.metrics import Metrics
 from bot.runtime import Runtime
 from bot.sending import Bot
 from bot.services import budget, taps
@@ -121,8 +125,9 @@ def build_application(
     db = database or Database(settings.database_url)
     clock = clock or SystemClock()
     translator = translator or default_translator()
+    limiter = rate_limiter or make_rate_limiter(settings)
     bot = make_bot(
-        settings, request=request, updates_request=updates_request, rate_limiter=rate_limiter
+        settings, request=request, updates_request=updates_request, rate_limiter=limiter
     )
     sender = OutboxSender(bot=bot, db=db, clock=clock, settings=settings)
     rt = Runtime(
@@ -140,11 +145,19 @@ def build_application(
         basket_taps=basket_writer(db=db, clock=clock, settings=settings, sender=sender),
     )
     surface = handlers.assemble(translator)
+    metrics = Metrics()
+    health = HealthServer(
+        Monitor(
+            db=db, clock=clock, settings=settings, sender=sender, limiter=limiter, metrics=metrics
+        )
+    )
     stop_sender = asyncio.Event()
     sender_task: list[asyncio.Task[None]] = []
     warming: list[asyncio.Task[None]] = []
 
     async def post_init(app: MiroirApp) -> None:
+        if settings.health_port is not None:
+            health.start(listen=settings.health_listen, port=settings.health_port)
         await set_default_commands(app.bot, surface.command_lists, settings.default_language)
         if background:
             sender_task.append(asyncio.create_task(sender.run(stop_sender)))
@@ -153,14 +166,20 @@ def build_application(
             # the first "📈 Mes semaines" does not pay for the import.
             warming.append(asyncio.create_task(asyncio.to_thread(charts.warm_up)))
 
-    async def post_stop(app: MiroirApp) -> None:
+    async def stop_background() -> None:
         stop_sender.set()
-        if sender_task:
-            await sender_task[0]
-        for task in warming:
-            await task
+        while sender_task:
+            await sender_task.pop()
+        while warming:
+            await warming.pop()
+        await health.stop()
+
+    async def post_stop(app: MiroirApp) -> None:
+        await stop_background()
 
     async def post_shutdown(app: MiroirApp) -> None:
+        # PTB skips post_stop when the start failed half-way (the webhook's port taken...).
+        await stop_background()
         await db.dispose()
 
     app: MiroirApp = (
@@ -178,5 +197,5 @@ def build_application(
     app.bot_data.runtime = rt
     surface.install(app)
     # After install: the update log names the handler that takes each update.
-    install_update_log(app)
+    install_update_log(app, metrics.observe_update)
     return app

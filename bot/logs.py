@@ -13,7 +13,7 @@ import json
 import logging
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
@@ -46,11 +46,11 @@ def _secrets(token: str) -> tuple[str, ...]:
 
 
 class RedactToken(logging.Filter):
-    """Replace the bot token in messages, extra fields and exception texts."""
+    """Replace the bot token (and other secrets) in messages, extra fields and exceptions."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, others: Sequence[str] = ()) -> None:
         super().__init__()
-        self._secrets = _secrets(token)
+        self._secrets = _secrets(token) + tuple(s for s in others if s)
 
     def _clean(self, text: str) -> str:
         for secret in self._secrets:
@@ -103,12 +103,14 @@ def configure_logging(
     level: str = "INFO",
     fmt: Literal["text", "json"] = "text",
     token: str = "",
+    secrets: Sequence[str] = (),
     stream: TextIO | None = None,
 ) -> logging.Handler:
-    """Replace the root handlers with one that redacts the token; quiet the chatty libraries."""
+    """Replace the root handlers with one that redacts the token (and `secrets`, such as
+    the webhook's); quiet the chatty libraries."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
-    handler.addFilter(RedactToken(token))
+    handler.addFilter(RedactToken(token, secrets))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -137,23 +139,36 @@ def handler_name(handler: object) -> str:
     return f"{module}.{name}" if module else name
 
 
-def log_update(
-    *, update_id: int | None, kind: str, handler: str, duration_ms: float, outcome: str
-) -> None:
+@dataclass(frozen=True)
+class HandledUpdate:
+    """What the update log knows of one handled update (never what people wrote)."""
+
+    update_id: int | None
+    kind: str
+    handler: str
+    duration_ms: float
+    outcome: str
+
+
+# Told of every handled update after its log line (the metrics count them).
+UpdateObserver = Callable[[HandledUpdate], None]
+
+
+def log_update(handled: HandledUpdate) -> None:
     """The one line per handled update: ids and timings only, never what people wrote."""
     log.info(
         "update %s %s by %s: %s in %.0f ms",
-        update_id,
-        kind,
-        handler,
-        outcome,
-        duration_ms,
+        handled.update_id,
+        handled.kind,
+        handled.handler,
+        handled.outcome,
+        handled.duration_ms,
         extra={
-            "update_id": update_id,
-            "kind": kind,
-            "handler": handler,
-            "duration_ms": round(duration_ms, 1),
-            "outcome": outcome,
+            "update_id": handled.update_id,
+            "kind": handled.kind,
+            "handler": handled.handler,
+            "duration_ms": round(handled.duration_ms, 1),
+            "outcome": handled.outcome,
         },
     )
 
@@ -185,11 +200,12 @@ def _named(callback: Callable[..., Awaitable[Any]], name: str) -> Callable[..., 
     return run
 
 
-def install_update_log(app: Any) -> None:
+def install_update_log(app: Any, observe: UpdateObserver | None = None) -> None:
     """Wrap `app.process_update` (PTB has no middleware) to log each update once.
 
     `app.process_error` is wrapped too: PTB catches a handler's exception and hands it to
-    the error handlers, so process_update itself returns normally on failure.
+    the error handlers, so process_update itself returns normally on failure. `observe`
+    hears of each update after its line is written.
     """
     if getattr(app.process_update, LOGGING_MARK, False):
         return  # installed already (build_application does it)
@@ -213,13 +229,16 @@ def install_update_log(app: Any) -> None:
             raise
         finally:
             _current.reset(reset)
-            log_update(
+            handled = HandledUpdate(
                 update_id=getattr(update, "update_id", None),
                 kind=update_kind(update),
                 handler="+".join(outcome.handlers) or "none",
                 duration_ms=(time.perf_counter() - start) * 1000,
                 outcome="error" if outcome.failed else "ok",
             )
+            log_update(handled)
+            if observe is not None:
+                observe(handled)
 
     async def process_error(*args: Any, **kwargs: Any) -> bool:
         current = _current.get(None)

@@ -75,6 +75,11 @@ class TelegramRateLimiter(BaseRateLimiter[LimitArgs]):
         self._recent_429: list[tuple[float, int | str | None]] = []
         self._monotonic = monotonic
         self._sleep = sleep
+        # Read by /metrics: how often, and how long, requests waited for their turn, and
+        # how many times Telegram itself said "retry after".
+        self.waits = 0
+        self.waited_seconds = 0.0
+        self.retry_afters = 0
 
     async def initialize(self) -> None:
         return None
@@ -104,12 +109,14 @@ class TelegramRateLimiter(BaseRateLimiter[LimitArgs]):
     async def acquire(self, chat_id: int | str | None) -> None:
         """Wait for this chat's turn, then for the overall budget."""
         if chat_id is not None:
-            wait = self._chat_slot(chat_id).reserve(self._monotonic())
-            if wait > 0:
-                await self._sleep(wait)
-        wait = self._global.reserve(self._monotonic())
-        if wait > 0:
-            await self._sleep(wait)
+            await self._wait(self._chat_slot(chat_id).reserve(self._monotonic()))
+        await self._wait(self._global.reserve(self._monotonic()))
+
+    async def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            self.waits += 1
+            self.waited_seconds += seconds
+            await self._sleep(seconds)
 
     def penalize(self, chat_id: int | str | None, retry_after: float) -> None:
         """Telegram said "retry after N": hold that chat, or everything when it is global.
@@ -117,6 +124,7 @@ class TelegramRateLimiter(BaseRateLimiter[LimitArgs]):
         Telegram does not say which limit was hit; 429s for several chats within a second
         mean the overall one, so everything waits.
         """
+        self.retry_afters += 1
         now = self._monotonic()
         until = now + retry_after
         self._recent_429 = [(t, c) for t, c in self._recent_429 if now - t < 1.0]

@@ -13,7 +13,7 @@ import pytest
 from telegram import Update
 
 from bot.context import MiroirApp
-from bot.logs import REDACTED, configure_logging, install_update_log
+from bot.logs import REDACTED, HandledUpdate, configure_logging, install_update_log
 from bot.sandbox.fake_telegram import FakeTelegram
 from tests.utils import TOKEN, onboard
 
@@ -50,6 +50,13 @@ def test_the_token_never_reaches_the_output(output: io.StringIO) -> None:
     assert TOKEN not in text and SECRET_HALF not in text
     assert text.count(REDACTED) >= 3
     assert "network trouble" in text and "ConnectError" in text
+
+
+def test_the_webhook_secret_is_hidden_too(output: io.StringIO) -> None:
+    configure_logging(token=TOKEN, secrets=["webhook-s3cret"], stream=output)
+    logging.getLogger("telegram.ext.Updater").warning("secret token: %s", "webhook-s3cret")
+    assert "webhook-s3cret" not in output.getvalue()
+    assert REDACTED in output.getvalue()
 
 
 def test_json_lines_carry_the_fields_and_no_token(output: io.StringIO) -> None:
@@ -134,6 +141,21 @@ async def test_one_line_per_update_without_what_was_written(output: io.StringIO)
     assert all(isinstance(x["duration_ms"], float | int) for x in lines)
     text = output.getvalue()
     assert "triste" not in text and "encore" not in text and "Ana" not in text
+
+
+async def test_each_logged_update_is_also_told_to_the_observer(output: io.StringIO) -> None:
+    configure_logging(token=TOKEN, fmt="json", stream=output)
+    heard: list[HandledUpdate] = []
+    bad = FakeApp(fail=True)
+    install_update_log(bad, heard.append)
+
+    await bad.process_update(message_update(9, "rien"))
+
+    assert [(h.update_id, h.kind, h.handler, h.outcome) for h in heard] == [
+        (9, "message", "none", "error")
+    ]
+    assert heard[0].duration_ms >= 0
+    assert len(output.getvalue().splitlines()) == 1  # the log line was written as well
 
 
 async def test_the_real_application_logs_each_update_once(

@@ -118,3 +118,28 @@ async def test_429_for_one_chat_holds_that_chat_only_but_several_hold_everything
         rl.penalize(chat, 5)
     await _send(rl, t, 6)
     assert t.now >= 5  # three chats refused within a second: everything waited
+
+
+async def test_waits_and_429s_are_counted_for_the_metrics() -> None:
+    t = FakeTime()
+    rl = limiter(t, per_second=1)
+    await _send(rl, t, 1)
+    assert (rl.waits, rl.waited_seconds) == (0, 0.0)  # the first one goes at once
+    await _send(rl, t, 2)
+    await _send(rl, t, 3)
+    assert rl.waits == 2
+    assert rl.waited_seconds == pytest.approx(2.0)
+    assert t.now == pytest.approx(2.0)
+    assert rl.retry_afters == 0
+
+    calls: list[float] = []
+
+    async def busy_once() -> bool:
+        calls.append(t.now)
+        if len(calls) == 1:
+            raise RetryAfter(5)
+        return True
+
+    await rl.process_request(busy_once, (), {}, "sendMessage", {"chat_id": 7}, None)
+    assert rl.retry_afters == 1
+    assert rl.waits == 4  # the first try waited for its turn, the retry for the pause
