@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 _DRAWING = "bot.charts.drawing"
+_DASHBOARD = "bot.charts.dashboard"
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,93 @@ class BudgetChart:
     selected_label: str  # e.g. "Choisi"
 
 
+@dataclass(frozen=True)
+class SessionBar:
+    """One session of the dashboard: who said yes, who came, who came without saying."""
+
+    label: str  # e.g. "2 déc."
+    said_yes: int
+    present: int | None  # everyone who came, walk-ins included; None: attendance not taken
+    unannounced: int  # of those present, who came without answering yes
+
+
+@dataclass(frozen=True)
+class AttendanceChart:
+    title: str
+    sessions: tuple[SessionBar, ...]  # oldest first
+    yes_label: str  # e.g. "Ont dit oui"
+    present_label: str  # e.g. "Présents"
+    unannounced_label: str  # e.g. "Venus sans répondre"
+    empty_label: str  # e.g. "Pas d'atelier"
+
+
+@dataclass(frozen=True)
+class RateBar:
+    """A month: of those who said yes, how many came."""
+
+    label: str  # e.g. "nov."
+    said_yes: int
+    came: int
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.came / self.said_yes) if self.said_yes else None
+
+
+@dataclass(frozen=True)
+class RateChart:
+    title: str
+    months: tuple[RateBar, ...]  # oldest first
+    empty_label: str  # a month without any yes
+
+
+@dataclass(frozen=True)
+class PeopleBar:
+    """A month's different people: new ones (first time ever) and returning ones."""
+
+    label: str
+    new: int
+    returning: int
+
+
+@dataclass(frozen=True)
+class PeopleChart:
+    title: str
+    months: tuple[PeopleBar, ...]  # oldest first
+    new_label: str
+    returning_label: str
+    footer: str  # e.g. "9 personnes sont venues 4 fois ou plus"
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A big number and what it counts."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class TilesChart:
+    title: str
+    tiles: tuple[Tile, ...]  # drawn three to a row
+    footer: str  # e.g. the last budget round, in one line; "" for none
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """The facilitators' pictures, in the order they are sent; `mood` None when no month
+    may be shown."""
+
+    attendance: AttendanceChart
+    rate: RateChart
+    people: PeopleChart
+    mood: GroupChart | None
+    projects: TilesChart
+
+
 _loaded: ModuleType | None = None
+_dashboard_loaded: ModuleType | None = None
 _loading = threading.Lock()
 
 
@@ -87,6 +174,15 @@ def _drawing() -> ModuleType:
             if _loaded is None:
                 _loaded = importlib.import_module(_DRAWING)
     return _loaded
+
+
+def _dashboard_module() -> ModuleType:
+    global _dashboard_loaded
+    if _dashboard_loaded is None:
+        with _loading:
+            if _dashboard_loaded is None:
+                _dashboard_loaded = importlib.import_module(_DASHBOARD)
+    return _dashboard_loaded
 
 
 def warm_up() -> None:
@@ -124,3 +220,14 @@ async def group_moods(chart: GroupChart) -> bytes:
 async def budget_results(chart: BudgetChart) -> bytes:
     """The PNG of a budget round's votes: a bar a project, chat and paper stacked."""
     return await asyncio.to_thread(_draw_budget, chart)
+
+
+def _draw_dashboard(dashboard: Dashboard) -> list[bytes]:
+    draw: Callable[[Dashboard], list[bytes]] = _dashboard_module().dashboard_pngs
+    return draw(dashboard)
+
+
+# Not named `dashboard`: importing bot.charts.dashboard sets that attribute to the module.
+async def dashboard_pictures(dashboard: Dashboard) -> list[bytes]:
+    """The dashboard's PNGs, in order, drawn together in one worker thread."""
+    return await asyncio.to_thread(_draw_dashboard, dashboard)
