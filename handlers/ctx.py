@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     CallbackQuery,
+    Chat,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
@@ -70,10 +71,13 @@ class Ctx:
 
     @property
     def chat_id(self) -> int:
+        """Where the bot answers: the chat of the update, except for a tap in a group, whose
+        answer is for the person who tapped (their private chat), not for the group."""
         chat = self.update.effective_chat
-        if chat is not None:
-            return chat.id
         user = self.update.effective_user
+        tapped_elsewhere = self.query is not None and (chat is None or chat.type != Chat.PRIVATE)
+        if chat is not None and not tapped_elsewhere:
+            return chat.id
         return user.id if user is not None else 0
 
     @property
@@ -209,13 +213,12 @@ class Ctx:
             return
         message = query.message
         parse_mode = ParseMode.HTML if html else None
-        if isinstance(message, Message) and not html:
-            if message.text == text and message.reply_markup == markup:
+        if isinstance(message, Message):
+            # (The text of a message is its plain text: it never equals HTML markup.)
+            if not html and message.text == text and message.reply_markup == markup:
                 return  # the message shows this already
-            drawn = (message.chat.id, message.message_id, text, markup.to_json() if markup else "")
-            if self.state.last_edit == drawn:
+            if not self._draw(message.chat.id, message.message_id, text, markup):
                 return  # a double tap: the first one drew it
-            self.state.last_edit = drawn
 
         async def edit() -> Any:
             try:
@@ -234,6 +237,42 @@ class Ctx:
 
         self.actions.append(edit)
 
+    def _draw(self, chat_id: int, message_id: int, text: str, markup: Markup) -> bool:
+        """Whether to make this edit: not when this person's last edit drew it already.
+
+        Two taps in flight at once both carry the message as it was before either one
+        changed it; Telegram refuses the second, identical edit. The check and the note
+        happen with no await between them, so concurrent taps of one person see each other.
+        """
+        drawn = (chat_id, message_id, text, markup.to_json() if markup is not None else "")
+        if self.state.last_edit == drawn:
+            return False
+        self.state.last_edit = drawn
+        return True
+
+    def edit_buttons(self, markup: InlineKeyboardMarkup | None) -> None:
+        """Replace only the buttons of the tapped message, after the commit (once, even
+        for two taps at once; not at all when it shows these buttons already)."""
+        query = self.query
+        message = query.message if query is not None else None
+        if not isinstance(message, Message) or message.reply_markup == markup:
+            return
+        if not self._draw(message.chat.id, message.message_id, message.text or "", markup):
+            return
+        bot = self.context.bot
+        chat_id, message_id = message.chat.id, message.message_id
+
+        async def refresh() -> None:
+            try:
+                await bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=message_id, reply_markup=markup
+                )
+            except BadRequest as exc:
+                if not not_modified(exc):
+                    raise
+
+        self.actions.append(refresh)
+
     def remove_buttons(self) -> None:
         """Take the inline buttons off the tapped message (so it cannot be tapped again)."""
         query = self.query
@@ -242,10 +281,13 @@ class Ctx:
         message = query.message
         if not isinstance(message, Message) or message.reply_markup is None:
             return
-        self.remove_buttons_of(message.chat.id, message.message_id)
+        self.remove_buttons_of(message.chat.id, message.message_id, message.text or "")
 
-    def remove_buttons_of(self, chat_id: int, message_id: int) -> None:
-        """Take the inline buttons off one of the bot's messages, after the commit."""
+    def remove_buttons_of(self, chat_id: int, message_id: int, text: str = "") -> None:
+        """Take the inline buttons off one of the bot's messages, after the commit (once,
+        even for two taps at once; `text`, when known, is what the message shows)."""
+        if not self._draw(chat_id, message_id, text, None):
+            return
         bot = self.context.bot
 
         async def strip() -> None:

@@ -7,6 +7,7 @@ from telegram import ChatMember, Update
 from bot.context import MiroirContext
 from bot.i18n import N_
 from bot.services import people
+from handlers.capability import private_only
 from handlers.ctx import Ctx, with_person
 
 
@@ -16,6 +17,7 @@ async def unknown_command(ctx: Ctx) -> None:
     ctx.show_menu(N_("fallback.unknown_command"))
 
 
+@private_only  # in a group, only the toast of a private button (no person is created)
 @with_person(needs_consent=False)
 async def stale_button(ctx: Ctx) -> None:
     """A button from an old message, or callback data that does not parse."""

@@ -110,7 +110,7 @@ CAPABILITY = Capability(
     name="groups",
     commands=(Command("lier", "link", link_command, N_("commands.link"), who=Who.GROUPS),),
     buttons=(
-        ButtonRoute(LINK_GROUP, on_link, facilitators_only=True),
-        ButtonRoute(GROUP_LANGUAGE, on_language, facilitators_only=True),
+        ButtonRoute(LINK_GROUP, on_link, facilitators_only=True, in_groups=True),
+        ButtonRoute(GROUP_LANGUAGE, on_language, facilitators_only=True, in_groups=True),
     ),
 )

@@ -255,12 +255,23 @@ async def _refresh_card(
         text = intro + "\n\n" + text
     if text == old and new_markup == message.reply_markup:
         return  # the same tap twice: nothing to change on screen
+    # Two taps in flight at once both carry the card as it was before either edit: the
+    # second must not send the edit the first one made (Telegram refuses it). Checked and
+    # set with no await in between, so concurrent taps of one person see each other.
+    state = context.user_data
+    drawn = (message.chat.id, message.message_id, text, new_markup.to_json())
+    if state is not None:
+        if state.last_edit == drawn:
+            return
+        state.last_edit = drawn
     try:
         await context.bot.edit_message_text(
             text, chat_id=message.chat.id, message_id=message.message_id, reply_markup=new_markup
         )
     except BadRequest as exc:
         if not not_modified(exc):
+            if state is not None and state.last_edit == drawn:
+                state.last_edit = None  # not drawn: the next tap may try again
             raise
 
 
@@ -418,7 +429,7 @@ CAPABILITY = Capability(
     name="rsvp",
     commands=(Command("seances", "sessions", sessions_command, N_("commands.sessions")),),
     buttons=(
-        ButtonRoute(RSVP_ANSWER, on_answer),
+        ButtonRoute(RSVP_ANSWER, on_answer, in_groups=True),
         ButtonRoute(MORE_DATES, on_more_dates),
         ButtonRoute(WHERE, on_where),
         ButtonRoute(DETAILS, on_details),

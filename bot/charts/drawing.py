@@ -18,6 +18,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from matplotlib import rcParams
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import PathCollection
@@ -30,6 +31,9 @@ from matplotlib.textpath import text_to_path
 from matplotlib.transforms import IdentityTransform, Transform, blended_transform_factory
 
 from bot.charts import BudgetChart, GroupBar, GroupChart, WeeksChart
+
+# People's words (project titles, names) are drawn as typed: "$" must never start a formula.
+rcParams["text.parse_math"] = False
 
 MOODS = (1, 2, 3, 4, 5)
 # Deep indigo to sunny yellow: hue and lightness both change, so colour-blind eyes and

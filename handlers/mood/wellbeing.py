@@ -14,11 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message
-from telegram.error import BadRequest
 
 from bot.callback_data import WELLBEING_START, ButtonKind
 from bot.context import Draft
-from bot.http import not_modified
 from bot.i18n import N_
 from bot.services import wellbeing
 from bot.services.mood import NoConsent
@@ -92,21 +90,7 @@ def _refresh_toggle(ctx: Ctx) -> None:
         ]
         for row in shown
     ]
-    if [list(row) for row in shown] == rows:
-        return  # a double tap: the screen says it already
-    bot = ctx.context.bot
-    chat_id, message_id = message.chat.id, message.message_id
-
-    async def refresh() -> None:
-        try:
-            await bot.edit_message_reply_markup(
-                chat_id=chat_id, message_id=message_id, reply_markup=InlineKeyboardMarkup(rows)
-            )
-        except BadRequest as exc:
-            if not not_modified(exc):
-                raise
-
-    ctx.later(refresh)
+    ctx.edit_buttons(InlineKeyboardMarkup(rows))
 
 
 def _consent_first(ctx: Ctx) -> None:

@@ -490,6 +490,51 @@ async def test_group_flood_limit_and_membership() -> None:
     assert fake.violations == []
 
 
+async def test_an_identical_edit_is_refused_as_telegram_refuses_it(tg: FakeTelegram) -> None:
+    """Text and buttons unchanged, or buttons alone unchanged: 400 "not modified"."""
+    tg.user(42)
+    async with ptb_bot(tg) as bot:
+        sent = await bot.send_message(42, "✅ Vous venez.", reply_markup=keyboard(("Go", "go")))
+        with pytest.raises(
+            BadRequest, match=r"(?i)message is not modified: specified new message"
+        ):
+            await bot.edit_message_text(
+                "✅ Vous venez.", 42, sent.message_id, reply_markup=keyboard(("Go", "go"))
+            )
+        expect_violation(tg, "not modified")
+        with pytest.raises(BadRequest, match=r"(?i)not modified"):
+            await bot.edit_message_reply_markup(
+                42, sent.message_id, reply_markup=keyboard(("Go", "go"))
+            )
+        expect_violation(tg, "not modified")
+        await bot.edit_message_reply_markup(42, sent.message_id, reply_markup=None)
+        with pytest.raises(BadRequest, match=r"(?i)not modified"):
+            await bot.edit_message_reply_markup(42, sent.message_id, reply_markup=None)
+        expect_violation(tg, "not modified")
+
+
+@pytest.mark.asyncio
+async def test_a_button_pressed_in_a_group_comes_from_the_group(tg: FakeTelegram) -> None:
+    """A forged tap in a group: the callback query's message is the group's, its sender
+    the person who pressed."""
+    group = tg.group(-1001, "Atelier", type="supergroup")
+    bob = tg.user(7, "Bob")
+    received: list[dict[str, Any]] = []
+
+    async def sink(update: dict[str, Any]) -> None:
+        received.append(update)
+
+    async with ptb_bot(tg) as bot:
+        await bot.send_message(-1001, "🔔 Rappel", reply_markup=keyboard(("✅", "rv:y:1")))
+        tg.set_update_sink(sink)
+        await group.press_callback(bob, "lang:fr")
+    (update,) = received
+    query = update["callback_query"]
+    assert query["data"] == "lang:fr" and query["from"]["id"] == 7
+    assert query["message"]["chat"] == {"id": -1001, "type": "supergroup", "title": "Atelier"}
+    assert group.chat.members[7] == "member"
+
+
 # ---------------------------------------------------------------------- files
 
 

@@ -314,6 +314,23 @@ class FakeGroup(_ChatView):
         """``user`` taps a button (see FakeUser.tap)."""
         return await self.fake._tap(self.chat, user, button_text)
 
+    async def press_callback(
+        self, user: FakeUser, data: str, message_id: int | None = None
+    ) -> list[StoredMessage]:
+        """``user`` sends a callback_query with arbitrary (possibly forged) data from a bot
+        message of the group (by default the newest)."""
+        if message_id is None:
+            last = self.last
+            if last is None:
+                raise AssertionError("no bot message to attach the callback query to")
+            message_id = last.message_id
+        msg = self.chat.find(message_id)
+        if msg is None:
+            raise AssertionError(f"no message {message_id} in chat {self.id}")
+        if user.id not in self.chat.members:
+            self.chat.members[user.id] = "member"
+        return await self.fake._callback(self.chat, user, msg, data)
+
     async def add_bot(self, by: FakeUser | None = None) -> list[StoredMessage]:
         """Add the bot (my_chat_member update left -> member)."""
         actor = by or self._admin()
