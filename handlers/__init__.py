@@ -1,14 +1,16 @@
 """assemble(): the bot's whole surface, in order. Importing a handler module registers nothing.
 
 Each capability module exposes one `Capability` value; this is the one place that lists
-them, in the order their menu entries appear, and turns them into PTB handlers. Within
-PTB the first matching handler wins: commands and buttons first (their filters and
-patterns never overlap), then typed text and files, then the fallbacks.
+them, in the order their menu entries appear, and turns them into PTB handlers. The flood
+guard runs first, in a group of its own (PTB runs one handler per group, lowest group
+first, and the guard stops what it drops). Then, within the main group, the first
+matching handler wins: commands and buttons first (their filters and patterns never
+overlap), then typed text and files, then the fallbacks.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +30,9 @@ from bot.i18n import N_, Translator
 from handlers import (
     announce,
     calendar_admin,
+    dashboard,
     fallback,
+    flood,
     groups,
     mood,
     onboarding,
@@ -58,6 +62,7 @@ CAPABILITIES: tuple[Capability, ...] = (
     groups.CAPABILITY,
     onboarding.INVITATIONS,
     mood.GROUP_VIEW,
+    dashboard.CAPABILITY,
     rights.CAPABILITY,
     talk.CAPABILITY,
 )
@@ -70,11 +75,25 @@ ALLOWED_UPDATES = [
 ]
 
 
+# The PTB group of everything a capability answers; the flood guard's comes before it.
+MAIN = 0
+
+Handler = BaseHandler[Any, MiroirContext, Any]
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A handler and the PTB group it goes in."""
+
+    group: int
+    handler: Handler
+
+
 @dataclass(frozen=True)
 class Surface:
     """Everything the bot answers, as assembled: what a reader looks for in one place."""
 
-    handlers: tuple[BaseHandler[Any, MiroirContext, Any], ...]
+    handlers: tuple[Placed, ...]
     commands: tuple[Command, ...]
     menu: tuple[MenuEntry, ...]
     button_kinds: tuple[ButtonKind, ...]
@@ -82,11 +101,16 @@ class Surface:
     router: Router
 
     def install(self, app: MiroirApp) -> None:
-        for handler in self.handlers:
-            app.add_handler(handler)
+        for placed in self.handlers:
+            app.add_handler(placed.handler, placed.group)
         app.add_error_handler(on_error)
         app.bot_data.menu = self.menu
         app.bot_data.command_lists = self.command_lists
+
+
+def _main(handlers: Iterable[Handler]) -> list[Placed]:
+    """Handlers of the main group, in order: the first that matches an update takes it."""
+    return [Placed(MAIN, handler) for handler in handlers]
 
 
 def _command_handler(command: Command) -> CommandHandler[MiroirContext, None]:
@@ -116,26 +140,34 @@ def assemble(translator: Translator, capabilities: Sequence[Capability] = CAPABI
     kinds = tuple(route.kind for c in everything for route in c.buttons)
     check_unique(kinds)
 
-    handlers: list[BaseHandler[Any, MiroirContext, Any]] = []
+    handlers = [
+        # 0. Before everything, in a group of its own: one person sending too much is
+        # paused, nobody else.
+        Placed(flood.GROUP, flood.FloodGuard().handler()),
+    ]
     # 1. Commands and buttons of every capability.
     for capability in everything:
-        handlers += [_command_handler(command) for command in capability.commands]
-        handlers += [
+        handlers += _main(_command_handler(command) for command in capability.commands)
+        handlers += _main(
             CallbackQueryHandler(route.callback, pattern=route.kind.pattern)
             for route in capability.buttons
-        ]
-        handlers += capability.handlers
+        )
+        handlers += _main(capability.handlers)
     # 2. Typed text and files: menu buttons, answers a conversation waits for, replies.
-    handlers += [
-        MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command),
-        MessageHandler(PRIVATE & filters.TEXT, with_person()(router.on_text)),
-        MessageHandler(PRIVATE & ~filters.TEXT, with_person()(router.on_media)),
-    ]
+    handlers += _main(
+        [
+            MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command),
+            MessageHandler(PRIVATE & filters.TEXT, with_person()(router.on_text)),
+            MessageHandler(PRIVATE & ~filters.TEXT, with_person()(router.on_media)),
+        ]
+    )
     # 3. Fallbacks, last: anything nobody else took gets a kind answer.
-    handlers += [
-        CallbackQueryHandler(fallback.stale_button),
-        ChatMemberHandler(fallback.private_membership, ChatMemberHandler.MY_CHAT_MEMBER),
-    ]
+    handlers += _main(
+        [
+            CallbackQueryHandler(fallback.stale_button),
+            ChatMemberHandler(fallback.private_membership, ChatMemberHandler.MY_CHAT_MEMBER),
+        ]
+    )
     return Surface(
         handlers=tuple(handlers),
         commands=commands,

@@ -95,6 +95,8 @@ def sandbox_settings(data_dir: Path) -> Settings:
         # One person taps quickly through many screens: Telegram's 1 message a second per
         # chat would make the page feel slow, and the stand-in does not need it.
         outbox_private_per_second=30.0,
+        # Someone trying every screen taps faster than a participant would.
+        flood_updates=60,
     )
 
 
