@@ -19,39 +19,30 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import handlers
 from benchmarks.calendar_bench import one_off
 from benchmarks.common import (
     FACILITATOR_ID,
     ROOT,
-    TOKEN,
     percentile,
+    start_bot,
     stop,
     summary,
 )
 from benchmarks.mood_bench import ChartFake, bot_errors, fresh_url, is_photo, load, log_size
 from benchmarks.year_data import seed_year
-from bot.__main__ import main as bot_main
 from bot.charts import dashboard as dashboard_drawing
 from bot.charts.drawing import warm_up
 from bot.db import Database
-from bot.i18n import Translator
 from bot.sandbox.fake_telegram import StoredMessage
 from bot.sandbox.fake_telegram.server import ThreadedLoopbackServer
 from bot.services import activity, budget, mood_stats
-from handlers import dashboard
-from handlers.capability import Capability
 from tests.unit.test_dashboard_charts import a_dashboard
 
 MENU = "📊 Tableau de bord"
@@ -63,45 +54,6 @@ TARGET_S = 2.0
 
 def is_summary(message: StoredMessage) -> bool:
     return message.from_bot and (message.text or "").startswith("📊 Tableau de bord depuis")
-
-
-def start_dashboard_bot(srv: ThreadedLoopbackServer, database_url: str) -> subprocess.Popen[bytes]:
-    """The whole bot as its own process (this module's --bot: the dashboard wired in)."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "BOT_TOKEN": TOKEN,
-        "TELEGRAM_API_BASE_URL": srv.base_url,
-        "DATABASE_URL": database_url,
-        "FACILITATOR_IDS": str(FACILITATOR_ID),
-        "OUTBOX_POLL_SECONDS": "0.2",
-        "QUIET_HOURS_START": "00:00",
-        "QUIET_HOURS_END": "00:00",
-        "LOG_LEVEL": "WARNING",
-    }
-    log = open(ROOT / "benchmarks" / "results" / "bot.log", "ab")  # noqa: SIM115
-    return subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.dashboard_bench", "--bot"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-
-
-def run_bot() -> int:
-    """`python -m bot`, with the dashboard among the capabilities until handlers lists it."""
-    if dashboard.CAPABILITY not in handlers.CAPABILITIES:
-        assemble = handlers.assemble
-        everything = (*handlers.CAPABILITIES, dashboard.CAPABILITY)
-
-        def with_dashboard(
-            translator: Translator, capabilities: Sequence[Capability] = everything
-        ) -> handlers.Surface:
-            return assemble(translator, capabilities)
-
-        handlers.assemble = with_dashboard
-    return bot_main(["run"])
 
 
 async def in_process(db: Database, now: datetime) -> dict[str, float]:
@@ -156,7 +108,7 @@ async def scenario(workdir: Path, *, rounds: int, every: float) -> dict[str, Any
     album_sizes: list[int] = []
     missing = 0
     with ThreadedLoopbackServer(fake) as srv:
-        proc = start_dashboard_bot(srv, url)
+        proc = start_bot(srv, url)
         try:
             claire = fake.user(FACILITATOR_ID, "Claire")
             users = [fake.user(t) for t in others]
@@ -281,6 +233,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--bot"]:
-        sys.exit(run_bot())
     asyncio.run(main())

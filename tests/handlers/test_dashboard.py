@@ -9,7 +9,6 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-import handlers
 from bot.clock import FrozenClock
 from bot.context import MiroirApp
 from bot.db import Database
@@ -49,16 +48,6 @@ from tests.utils import (
 TR = Translator()
 KARIM_ID = 202
 NADIA_ID = 203
-
-
-@pytest.fixture(autouse=True)
-def dashboard_wired(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The app with the dashboard, until handlers.CAPABILITIES lists it."""
-    if dashboard.CAPABILITY in handlers.CAPABILITIES:
-        return
-    assemble = handlers.assemble
-    everything = (*handlers.CAPABILITIES, dashboard.CAPABILITY)
-    monkeypatch.setattr(handlers, "assemble", lambda translator: assemble(translator, everything))
 
 
 async def workshop_months(database: Database, clock: FrozenClock) -> dict[str, Person]:
