@@ -7,7 +7,16 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from bot.context import MiroirApp, MiroirContext
-from scheduler import broadcasts, budget, group_edits, inactivity, mood, reminders, wellbeing
+from scheduler import (
+    broadcasts,
+    budget,
+    group_edits,
+    inactivity,
+    mood,
+    reminders,
+    report,
+    wellbeing,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +38,7 @@ def schedule(app: MiroirApp) -> None:
         ("wellbeing_prompts", wellbeing.job, wellbeing.EVERY_SECONDS),
         ("budget", budget.job, budget.EVERY_SECONDS),
         ("inactivity", inactivity.job, inactivity.EVERY_SECONDS),
+        ("monthly_report", report.job, report.EVERY_SECONDS),
     ]
     for name, callback, seconds in every:
         queue.run_repeating(
