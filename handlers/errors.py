@@ -1,4 +1,10 @@
-"""The global error handler: apologise, log with the update id, carry on."""
+"""The global error handler: apologise, log with the update id, carry on.
+
+When the database is away (PostgreSQL restarting), every update and every periodic job
+fails the same way: the person gets a short apology in their language (read from memory
+or from Telegram, since the database cannot tell), and nothing is logged here, because
+the database says once that it is gone and once that it is back (`bot.db.Availability`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
 from bot.context import MiroirContext
+from bot.db import describe, is_connection_error
 from bot.i18n import normalize_language
 from bot.services import people
 
@@ -17,18 +24,24 @@ log = logging.getLogger("miroir.errors")
 async def on_error(update: object, context: MiroirContext) -> None:
     """Log the failure; tell the person in their language that something went wrong."""
     error = context.error
-    if not isinstance(update, Update):
-        log.error("error outside an update: %r", error, exc_info=error)
-        return
     rt = context.runtime
+    outage = False
+    if error is not None and is_connection_error(error):
+        # No traceback for each of them: Database.transaction has noted the outage.
+        outage = True
+        log.debug("database unreachable: %s", describe(error))
+    if not isinstance(update, Update):
+        if not outage:
+            log.error("error outside an update: %r", error, exc_info=error)
+        return
     user = update.effective_user
     if isinstance(error, Forbidden):
         if user is not None:
             log.info("update %s: user %s blocked the bot", update.update_id, user.id)
-            async with rt.db.transaction() as session:
-                await people.mark_reachable(session, telegram_id=user.id, reachable=False)
+            await _mark_unreachable(context, user.id)
         return
-    log.error("update %s failed: %r", update.update_id, error, exc_info=error)
+    if not outage:
+        log.error("update %s failed: %r", update.update_id, error, exc_info=error)
     chat = update.effective_chat
     if chat is None or chat.type != "private":
         return
@@ -36,9 +49,22 @@ async def on_error(update: object, context: MiroirContext) -> None:
     lang = known or normalize_language(
         user.language_code if user else None, rt.settings.default_language
     )
+    toast, message = (
+        ("faults.wait_toast", "faults.wait") if outage else ("errors.sorry_toast", "errors.sorry")
+    )
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(rt.t("errors.sorry_toast", lang))
-        await context.bot.send_message(chat.id, rt.t("errors.sorry", lang))
+            await update.callback_query.answer(rt.t(toast, lang))
+        await context.bot.send_message(chat.id, rt.t(message, lang))
     except TelegramError as exc:
         log.warning("update %s: could not apologise: %r", update.update_id, exc)
+
+
+async def _mark_unreachable(context: MiroirContext, telegram_id: int) -> None:
+    try:
+        async with context.runtime.db.transaction() as session:
+            await people.mark_reachable(session, telegram_id=telegram_id, reachable=False)
+    except Exception as error:
+        # The outbox marks them again at its next message to them.
+        if not is_connection_error(error):
+            raise

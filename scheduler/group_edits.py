@@ -47,6 +47,9 @@ class GroupEditor:
         self.settings = settings
         self._last_edit: dict[int, datetime] = {}
         self._dirty: set[int] = set()
+        # The text each session's group message shows, as last drawn: a tap that left the
+        # counts as they were must not send the same text again (Telegram refuses it).
+        self._shown: dict[int, str | None] = {}
         self.edits = 0
 
     async def touch(self, occurrence_id: int) -> None:
@@ -66,7 +69,13 @@ class GroupEditor:
                 continue
             self._dirty.discard(occurrence_id)
             self._last_edit[occurrence_id] = now
-            if await self._edit(occurrence_id):
+            try:
+                edited = await self._edit(occurrence_id)
+            except Exception:
+                # The database is away (or worse): the counts still need showing.
+                self._dirty.add(occurrence_id)
+                raise
+            if edited:
                 done += 1
         return done
 
@@ -85,21 +94,26 @@ class GroupEditor:
         tz = self.settings.tz
         today = self.clock.now().astimezone(tz).date()
         text = reminders.group_text(self.translator, lang, tz, occurrence, seats, today=today)
+        if text == self._shown.get(occurrence_id, target.text):
+            return False  # the buttons follow the text's language: they are the same too
         buttons = cards.rsvp_buttons(self.translator, lang, occurrence_id)
         markup = inline_keyboard(buttons)
-        chat_id, message_id = target
+        chat_id, message_id = target.chat_id, target.message_id
         try:
             await self.bot.edit_message_text(
                 text, chat_id=chat_id, message_id=message_id, reply_markup=markup
             )
         except BadRequest as exc:
-            if not not_modified(exc):
+            if not_modified(exc):
+                self._shown[occurrence_id] = text
+            else:
                 log.warning("group message %s/%s not edited: %s", chat_id, message_id, exc)
             return False
         except TelegramError as exc:
             log.warning("group message %s/%s not edited: %s", chat_id, message_id, exc)
             self._dirty.add(occurrence_id)  # try again at the next flush
             return False
+        self._shown[occurrence_id] = text
         self.edits += 1
         return True
 

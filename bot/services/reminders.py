@@ -304,11 +304,20 @@ def group_text(
     )
 
 
-async def group_message(session: AsyncSession, occurrence: Occurrence) -> tuple[int, int] | None:
-    """(chat id, message id) of a session's group reminder, once it was sent."""
+@dataclass(frozen=True)
+class GroupPost:
+    """A session's reminder as it was posted in the group."""
+
+    chat_id: int
+    message_id: int
+    text: str | None
+
+
+async def group_message(session: AsyncSession, occurrence: Occurrence) -> GroupPost | None:
+    """A session's group reminder, once it was sent."""
     row = await session.scalar(
         select(OutboxMessage).where(OutboxMessage.dedupe_key == group_dedupe_key(occurrence))
     )
     if row is None or row.telegram_message_id is None:
         return None
-    return row.chat_id, row.telegram_message_id
+    return GroupPost(row.chat_id, row.telegram_message_id, row.text)

@@ -1,10 +1,16 @@
-"""The sender through the fake Telegram: delivery, 429, 403, 5xx, timeouts, restarts."""
+"""The sender through the fake Telegram: delivery, 429, 403, 5xx, timeouts, restarts,
+the database going away."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from typing import Unpack
+
+import pytest
+from telegram import Message
 
 from bot.clock import FrozenClock
 from bot.context import MiroirApp
@@ -12,7 +18,9 @@ from bot.db import Database
 from bot.models import OutboxState
 from bot.sandbox.fake_telegram import FakeTelegram
 from bot.services import outbox
-from bot.services.outbox import Button, Outgoing
+from bot.services.outbox import Button, Claimed, Outgoing
+from scheduler.outbox import Backoff
+from tests.outage import database_away
 from tests.utils import (
     OutgoingOptions,
     last_text,
@@ -198,3 +206,35 @@ async def test_continuous_sender_delivers_and_stops_cleanly(
     stop.set()
     await asyncio.wait_for(running, 5)
     assert await states(database) == {"c1": "sent", "c2": "sent", "c3": "sent"}
+
+
+async def test_an_answer_telegram_gave_while_the_database_was_away_is_written_later(
+    app: MiroirApp,
+    fake: FakeTelegram,
+    database: Database,
+    clock: FrozenClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ana = await onboard(fake, 60)
+    s = sender(app)
+    s.backoff = Backoff(first=0.01, most=0.02)
+    away = contextlib.AsyncExitStack()
+    send = s._call
+
+    async def send_then_lose_the_database(row: Claimed) -> Message:
+        message = await send(row)
+        await away.enter_async_context(database_away(database, tmp_path))
+        return message
+
+    monkeypatch.setattr(s, "_call", send_then_lose_the_database)
+    await enqueue(database, clock, note(60, "gone"))
+    delivering = asyncio.create_task(s.drain())
+    await fake.wait_for(lambda: "🔔 Rappel" in ana.texts, timeout=5)
+    await asyncio.sleep(0.1)  # the sender tries to write the answer a few times
+    assert not delivering.done()
+    await away.aclose()
+    assert await asyncio.wait_for(delivering, 5) == 1
+    assert await states(database) == {"gone": "sent"}
+    assert ana.texts.count("🔔 Rappel") == 1
+    assert s.totals.sent == 1
