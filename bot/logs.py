@@ -177,6 +177,7 @@ def log_update(handled: HandledUpdate) -> None:
 class _Outcome:
     failed: bool = False
     handlers: list[str] = field(default_factory=list)  # the callbacks that ran, in order
+    guards: list[str] = field(default_factory=list)  # those of groups before the main one
 
 
 # Set for the time of one process_update; tasks it starts inherit it, so an error
@@ -187,14 +188,16 @@ _current: contextvars.ContextVar[_Outcome] = contextvars.ContextVar("miroir_upda
 LOGGING_MARK = "_miroir_logs_updates"
 
 
-def _named(callback: Callable[..., Awaitable[Any]], name: str) -> Callable[..., Awaitable[Any]]:
+def _named(
+    callback: Callable[..., Awaitable[Any]], name: str, *, guard: bool
+) -> Callable[..., Awaitable[Any]]:
     """The callback, noting its name on the update being handled before it runs."""
 
     @functools.wraps(callback)
     async def run(*args: Any, **kwargs: Any) -> Any:
         outcome = _current.get(None)
         if outcome is not None:
-            outcome.handlers.append(name)
+            (outcome.guards if guard else outcome.handlers).append(name)
         return await callback(*args, **kwargs)
 
     return run
@@ -214,9 +217,11 @@ def install_update_log(app: Any, observe: UpdateObserver | None = None) -> None:
     # PTB has no hook that says which handler took an update: each callback notes its
     # own name as it runs (no second matching of every handler on every update).
     groups: dict[int, list[Any]] = getattr(app, "handlers", None) or {}
-    for handlers in groups.values():
+    for group, handlers in groups.items():
         for handler in handlers:
-            handler.callback = _named(handler.callback, handler_name(handler))
+            # A guard (the flood guard, group -1) sees every update: named only when it
+            # was the last to see one (it dropped it), so lines name the real handler.
+            handler.callback = _named(handler.callback, handler_name(handler), guard=group < 0)
 
     async def process_update(update: object) -> None:
         outcome = _Outcome()
@@ -232,7 +237,7 @@ def install_update_log(app: Any, observe: UpdateObserver | None = None) -> None:
             handled = HandledUpdate(
                 update_id=getattr(update, "update_id", None),
                 kind=update_kind(update),
-                handler="+".join(outcome.handlers) or "none",
+                handler="+".join(outcome.handlers or outcome.guards) or "none",
                 duration_ms=(time.perf_counter() - start) * 1000,
                 outcome="error" if outcome.failed else "ok",
             )

@@ -6,6 +6,9 @@ test-wide setting cannot change them. Time only moves when the story moves the c
 
 from __future__ import annotations
 
+import io
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -14,6 +17,7 @@ from bot.config import Settings
 from bot.context import MiroirApp
 from bot.db import Database
 from bot.i18n import default_translator
+from bot.logs import configure_logging
 from bot.models import Series
 from bot.sandbox.fake_telegram import FakeTelegram, FakeUser, StoredMessage
 from tests import factories
@@ -214,3 +218,25 @@ async def test_chatting_in_the_group_is_not_counted(
     await taps(nadia, card, 1, clock, WHERE["fr"])
     assert addresses(nadia) == 1
     assert turtles(nadia) == []
+
+
+async def test_the_log_line_of_a_dropped_update_names_the_guard(
+    app: MiroirApp, fake: FakeTelegram, database: Database, clock: FrozenClock
+) -> None:
+    await workshop(fake, database, clock)
+    nadia, card = await with_card(fake, 201, "Nadia")
+    clock.advance(minutes=1)  # her first steps are out of the window
+    output = io.StringIO()
+    configure_logging(fmt="json", stream=output, token="")
+
+    await taps(nadia, card, 22, clock, WHERE["fr"])
+
+    handlers = [
+        line["handler"]
+        for line in map(json.loads, output.getvalue().splitlines())
+        if line["logger"] == "miroir.updates"
+    ]
+    assert len(handlers) == 22
+    # Answered taps name their handler; the 21st and 22nd were stopped by the guard.
+    assert not any("flood" in h for h in handlers[:20])
+    assert all("flood" in h for h in handlers[20:])
