@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.callback_data import STAY, WARNING_KIND, InactivitySettings
+from bot.callback_data import STAY
 from bot.db import Database
 from bot.i18n import Translator
 from bot.models import OutboxMessage, OutboxState, Person
 from bot.services import inactivity, people
+from bot.services.inactivity import WARNING_KIND, InactivitySettings
 from tests import factories
 
 TR = Translator()
