@@ -15,7 +15,7 @@ from telegram.error import Forbidden, TelegramError
 
 from bot.context import MiroirContext
 from bot.db import describe, is_connection_error
-from bot.i18n import normalize_language
+from bot.i18n import N_, normalize_language
 from bot.services import people
 
 log = logging.getLogger("miroir.errors")
@@ -50,7 +50,9 @@ async def on_error(update: object, context: MiroirContext) -> None:
         user.language_code if user else None, rt.settings.default_language
     )
     toast, message = (
-        ("faults.wait_toast", "faults.wait") if outage else ("errors.sorry_toast", "errors.sorry")
+        (N_("faults.wait_toast"), N_("faults.wait"))
+        if outage
+        else (N_("errors.sorry_toast"), N_("errors.sorry"))
     )
     try:
         if update.callback_query is not None:

@@ -213,7 +213,7 @@ async def test_facilitators_get_their_menu_and_commands(
     assert menu(claire)[2:] == [
         ["📣 Annonce", "📬 Envois"],
         ["🗓️ Calendrier", "🔗 Inviter un animateur"],
-        ["📊 Humeur du groupe"],
+        ["📊 Humeur du groupe", "📊 Tableau de bord"],
     ]
     her_commands = command_list(fake, chat_id=FACILITATOR_ID)
     assert "inviter" in [c["command"] for c in her_commands]
