@@ -6,9 +6,10 @@ MIN_PEOPLE people, see mood_stats), and the report never adds a figure that, bes
 already shown, would tell about fewer people.
 
 Texts come from the "reports" catalogue in the report's language (the workshop's default
-language, French unless told otherwise). The PDF is laid out by fpdf2 with its core
-fonts, so it needs no font file; their encoding (windows-1252) covers French, and the
-few signs it lacks (emoji, narrow spaces) are replaced before writing.
+language, French unless told otherwise). The PDF is laid out by fpdf2 with DejaVu Sans,
+the font matplotlib ships (a dependency already, so no font file to keep here): the PDF
+core fonts only hold Latin-1, which lacks "–", "’" and "€". Emoji, which no print font
+draws, are left out before writing.
 
 The CSV is for a spreadsheet opened in France: ';' between columns and a decimal comma
 (Excel in French splits on ';' and reads "3,5" as a number), UTF-8 with a byte-order
@@ -19,10 +20,13 @@ from __future__ import annotations
 
 import csv
 import enum
+import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from importlib.util import find_spec
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -281,8 +285,11 @@ def to_csv(report: MonthReport, *, translator: Translator, lang: str) -> bytes:
 
 # --- the PDF --------------------------------------------------------------------------------
 
-# Core PDF fonts hold windows-1252: no emoji, no narrow spaces.
 _REPLACEMENTS = {"\u202f": "\u00a0", "\u2009": " ", "\u2011": "-"}
+# From here on Unicode holds symbols, dingbats and emoji: DejaVu Sans has none in colour.
+_FIRST_SYMBOL = 0x2600
+FONT = "dejavu"
+_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSans-Oblique.ttf"}
 PAGE_MARGIN = 15.0  # mm
 INK = (20, 20, 20)
 GREY = (90, 90, 90)
@@ -290,10 +297,20 @@ RULE = (170, 170, 170)
 
 
 def pdf_text(text: str) -> str:
-    """The text as the core fonts can write it; anything else (an emoji) is left out."""
+    """The text as the print font can write it: emoji and other pictographs left out."""
     for sign, plain in _REPLACEMENTS.items():
         text = text.replace(sign, plain)
-    return text.encode("cp1252", "ignore").decode("cp1252").strip()
+    kept = (c for c in text if ord(c) < _FIRST_SYMBOL and c != "\ufe0f")
+    return "".join(kept).strip()
+
+
+@functools.cache
+def _font_dir() -> Path:
+    """matplotlib's own fonts, found without importing matplotlib (the bot starts without)."""
+    spec = find_spec("matplotlib")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("matplotlib is not installed: the report needs its fonts")
+    return Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf"
 
 
 @dataclass(frozen=True)
@@ -351,7 +368,7 @@ class _Page(FPDF):
     column_width: float = 0.0  # of each of the two columns of figures, in mm
 
     def heading(self, text: str) -> None:
-        self.set_font("helvetica", "B", 11)
+        self.set_font(FONT, "B", 11)
         self.set_text_color(*INK)
         self.cell(0, 6, pdf_text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_draw_color(*RULE)
@@ -359,15 +376,15 @@ class _Page(FPDF):
         self.ln(1)
 
     def row(self, label: str, value: str) -> None:
-        self.set_font("helvetica", "", 9.5)
+        self.set_font(FONT, "", 9.5)
         self.set_text_color(*INK)
         label_width = self.column_width - 22
         self.cell(label_width, 5, pdf_text(label))
-        self.set_font("helvetica", "B", 9.5)
+        self.set_font(FONT, "B", 9.5)
         self.cell(22, 5, pdf_text(value), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     def small(self, text: str, width: float | None = None) -> None:
-        self.set_font("helvetica", "I", 8.5)
+        self.set_font(FONT, "I", 8.5)
         self.set_text_color(*GREY)
         self.multi_cell(
             width or self.column_width, 4, pdf_text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT
@@ -380,6 +397,8 @@ def render_pdf(texts: PdfTexts, charts: Sequence[bytes]) -> bytes:
     `charts`: PNG pictures (one or two), drawn side by side under the figures.
     """
     pdf = _Page(orientation="portrait", unit="mm", format="A4")
+    for style, name in _FONT_FILES.items():
+        pdf.add_font(FONT, style, _font_dir() / name)
     pdf.set_auto_page_break(False)  # one page, always: the layout is sized to fit
     pdf.set_margins(PAGE_MARGIN, PAGE_MARGIN, PAGE_MARGIN)
     pdf.set_title(pdf_text(f"{texts.workshop} - {texts.title}"))
@@ -389,10 +408,10 @@ def render_pdf(texts: PdfTexts, charts: Sequence[bytes]) -> bytes:
     gap = 8.0
     pdf.column_width = (width - gap) / 2
 
-    pdf.set_font("helvetica", "B", 18)
+    pdf.set_font(FONT, "B", 18)
     pdf.set_text_color(*INK)
     pdf.cell(0, 9, pdf_text(texts.workshop), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("helvetica", "", 13)
+    pdf.set_font(FONT, "", 13)
     pdf.cell(0, 7, pdf_text(texts.title), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if texts.note:
         pdf.small(texts.note, width)
@@ -413,7 +432,7 @@ def render_pdf(texts: PdfTexts, charts: Sequence[bytes]) -> bytes:
             pdf.ln(2.5)
         if index == 1:
             pdf.heading(texts.mood_title)
-            pdf.set_font("helvetica", "", 9.5)
+            pdf.set_font(FONT, "", 9.5)
             for line in texts.mood_lines:
                 pdf.multi_cell(
                     pdf.column_width, 5, pdf_text(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT

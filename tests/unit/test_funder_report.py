@@ -212,3 +212,20 @@ async def test_on_the_first_day_each_facilitator_is_told_once(database: Database
     async with database.transaction() as session:
         last = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
     assert last[-1].buttons == [[{"text": "📄 Get the report", "callback_data": "rpt:24323"}]]
+
+
+def test_a_page_with_dashes_euros_and_apostrophes_is_written() -> None:
+    """An empty month shows "–" for its averages; a Latin-1 font could not write it."""
+    texts = funder_report.PdfTexts(
+        title="Rapport d’activité de février 2027",
+        workshop="Miroir de soi – Fontaine d’Ouche 🪞",
+        note="",
+        sections=(("Présences", (("Présences par atelier, en moyenne", "–"),)),)
+        + (("Budget", (("Dépensé", "1\u202f234 €"),)),) * 3,
+        mood_title="Humeur du groupe",
+        mood_lines=("février 2027 : pas assez de réponses pour la montrer",),
+        mood_rule="Montrée seulement quand 5 personnes au moins ont répondu.",
+        footer="Aucun nom, aucune donnée personnelle.",
+    )
+    pdf = funder_report.render_pdf(texts, [])
+    assert pdf.startswith(b"%PDF") and len(pdf) > 1000
