@@ -24,6 +24,8 @@ MAX_BYTES = 64
 SEP = ":"
 
 ID = r"[1-9]\d{0,9}"
+# The largest id an SQL INTEGER column holds: a forged bigger one would fail the query.
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class ButtonKind:
             return None
         for value, pattern in zip(args, self.args, strict=True):
             if not re.fullmatch(pattern, value):
+                return None
+            if pattern == ID and int(value) > MAX_ID:
                 return None
         return Callback(self, tuple(args))
 

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
 from telegram import (
     CallbackQuery,
     Chat,
@@ -24,6 +25,7 @@ from telegram import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
+    User,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
@@ -333,31 +335,13 @@ def with_person(
             if user is None or user.is_bot:
                 return
             rt = context.runtime
-            now = rt.clock.now()
-            async with rt.db.transaction() as session:
-                person = await people.touch_person(
-                    session,
-                    telegram_id=user.id,
-                    first_name=user.first_name,
-                    last_name=user.last_name,
-                    language=normalize_language(user.language_code, rt.settings.default_language),
-                    now=now,
-                    facilitator_ids=rt.settings.facilitator_ids,
-                )
-                ctx = Ctx(update, context, rt, session, person, now)
-                # The error handler apologises in this language even after a rollback.
-                if context.user_data is not None:
-                    context.user_data.language = person.language
-                if needs_consent and not person.has_consented:
-                    ctx.ask_consent()
-                elif facilitator_only and not person.is_facilitator:
-                    ctx.answer(ctx.t("errors.facilitators_only"), alert=True)
-                    if ctx.query is None:
-                        ctx.reply(ctx.t("errors.facilitators_only"))
-                else:
-                    await fn(ctx)
-                if ctx.query is not None and not ctx.answered:
-                    ctx.answer()
+            try:
+                ctx = await _handle(update, context, fn, user, needs_consent, facilitator_only)
+            except StaleDataError:
+                # The person was erased by another of their own updates at the same moment
+                # (a forget, a "Non merci"): there is no one left to answer.
+                log.info("update %s: the person was erased meanwhile", update.update_id)
+                return
             rt.wake_outbox()
             for action in ctx.actions:
                 await action()
@@ -365,3 +349,41 @@ def with_person(
         return wrapper
 
     return decorate
+
+
+async def _handle(
+    update: Update,
+    context: MiroirContext,
+    fn: Handler,
+    user: User,
+    needs_consent: bool,
+    facilitator_only: bool,
+) -> Ctx:
+    """The transaction of one update: the Person, the handler, the commit."""
+    rt = context.runtime
+    now = rt.clock.now()
+    async with rt.db.transaction() as session:
+        person = await people.touch_person(
+            session,
+            telegram_id=user.id,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            language=normalize_language(user.language_code, rt.settings.default_language),
+            now=now,
+            facilitator_ids=rt.settings.facilitator_ids,
+        )
+        ctx = Ctx(update, context, rt, session, person, now)
+        # The error handler apologises in this language even after a rollback.
+        if context.user_data is not None:
+            context.user_data.language = person.language
+        if needs_consent and not person.has_consented:
+            ctx.ask_consent()
+        elif facilitator_only and not person.is_facilitator:
+            ctx.answer(ctx.t("errors.facilitators_only"), alert=True)
+            if ctx.query is None:
+                ctx.reply(ctx.t("errors.facilitators_only"))
+        else:
+            await fn(ctx)
+        if ctx.query is not None and not ctx.answered:
+            ctx.answer()
+    return ctx

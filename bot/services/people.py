@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import LANGUAGES
@@ -94,9 +95,16 @@ async def touch_person(
     person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
     if person is None:
         person = _new_person(user, now, facilitator_ids)
-        session.add(person)
-        await session.flush()
-        return person
+        try:
+            async with session.begin_nested():
+                session.add(person)
+            return person
+        except IntegrityError:
+            # Two first updates of a newcomer at once (a double tap on /start): the other
+            # one created them and has committed, since PostgreSQL waited for it.
+            person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+            if person is None:
+                raise
     _refresh(person, user, now, facilitator_ids)
     return person
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import asyncio
+from collections.abc import Awaitable, Callable, Collection
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import FrozenClock
 from bot.db import Database
 from bot.models import Person, Role
 from bot.services import people
 from bot.services.people import InvitationOutcome, InvitationResult
+from tests.conftest import TEST_DATABASE_URL
 
 
 async def _person(
@@ -240,3 +243,33 @@ async def test_a_bad_name_or_phone_is_refused_and_nobody_added(
             )
         rows = await session.scalars(select(Person).where(Person.telegram_id.is_(None)))
         assert list(rows) == []
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="two writers at once need PostgreSQL")
+async def test_a_newcomers_two_first_updates_at_once_make_one_person(
+    database: Database, clock: FrozenClock
+) -> None:
+    """A double tap on /start: the second transaction waits, then finds the first's row."""
+
+    async def touch(session: AsyncSession) -> Person:
+        return await people.touch_person(
+            session, telegram_id=777, first_name="Sam", language="fr", now=clock.now()
+        )
+
+    async with database.transaction() as first:
+        mine = await touch(first)
+        second = asyncio.create_task(second_update(database, touch))
+        await asyncio.sleep(0.2)  # the second INSERT now waits on the first's row lock
+        assert not second.done()
+    theirs = await second
+    assert theirs == mine.id
+    async with database.transaction() as session:
+        rows = await session.scalars(select(Person).where(Person.telegram_id == 777))
+        assert len(rows.all()) == 1
+
+
+async def second_update(
+    database: Database, touch: Callable[[AsyncSession], Awaitable[Person]]
+) -> int:
+    async with database.transaction() as session:
+        return (await touch(session)).id
