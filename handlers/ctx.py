@@ -8,6 +8,7 @@ conversation state (what the next text answers, the draft in progress) and the m
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -28,7 +29,7 @@ from telegram import (
     User,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.callback_data import ButtonKind, Callback
 from bot.context import Draft, MenuEntry, MiroirContext, UserState
@@ -341,6 +342,9 @@ def with_person(
                 # The person was erased by another of their own updates at the same moment
                 # (a forget, a "Non merci"): there is no one left to answer.
                 log.info("update %s: the person was erased meanwhile", update.update_id)
+                if update.callback_query is not None:
+                    with contextlib.suppress(TelegramError):
+                        await update.callback_query.answer()  # stop the phone's spinner
                 return
             rt.wake_outbox()
             for action in ctx.actions:
