@@ -41,7 +41,7 @@ from telegram import Update
 from telegram.error import Forbidden
 
 from bot.app import build_application
-from bot.callback_data import MAX_BYTES, SEP, ButtonKind
+from bot.callback_data import ID, MAX_BYTES, MAX_ID, SEP, ButtonKind
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.context import MiroirApp, MiroirContext
@@ -323,6 +323,8 @@ def _argument(pattern: str) -> st.SearchStrategy[str]:
     named = [a for a in pattern.split("|") if a.isalnum() and _fits(pattern, a)]
     small = [str(n) for n in range(41) if _fits(pattern, str(n))]
     options = [st.sampled_from(values) for values in (named, small) if values]
+    if pattern == ID:  # any id a database row can have (bigger ones are refused)
+        return st.one_of(*options, st.integers(1, MAX_ID).map(str))
     return st.one_of(*options, st.from_regex(pattern, fullmatch=True))
 
 
