@@ -69,6 +69,11 @@ async def database(tmp_path: Path) -> AsyncIterator[Database]:
 
 @pytest.fixture
 def settings(database: Database) -> Settings:
+    return make_settings(database)
+
+
+def make_settings(database: Database) -> Settings:
+    """The suite's settings: Claire's id as a facilitator, no quiet hours, no flood pause."""
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         bot_token=SecretStr(TOKEN),

@@ -30,12 +30,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from time import perf_counter
 from typing import Literal
 
 from hypothesis import strategies as st
-from pydantic import SecretStr
 from sqlalchemy import delete, text, update
 from telegram import Update
 from telegram.error import Forbidden
@@ -67,7 +66,7 @@ from scheduler import reminders as reminder_jobs
 from scheduler import wellbeing as wellbeing_jobs
 from scheduler.outbox import OutboxSender
 from tests import factories
-from tests.conftest import instant_rate_limiter
+from tests.conftest import instant_rate_limiter, make_settings
 from tests.consistency import FacilitatorFacts, escalations, facilitator_facts, problems
 from tests.utils import BOT_ID, BOT_USERNAME, FACILITATOR_ID, TOKEN
 
@@ -399,18 +398,9 @@ NOT_FACILITATORS = tuple(a for a in ACTORS if not a.facilitator)
 
 
 def settings_for(database: Database) -> Settings:
-    """The test suite's settings: Claire's id as a facilitator, no quiet hours."""
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        bot_token=SecretStr(TOKEN),
-        database_url=database.url,
-        facilitator_ids=frozenset({FACILITATOR_ID}),
-        quiet_hours_start=time(0, 0),
-        quiet_hours_end=time(0, 0),
-        # Flood protection would pause whoever sends most, and the updates would stop
-        # reaching the handlers this is about (it has its own tests).
-        flood_updates=1_000_000,
-    )
+    """The test suite's settings. Flood protection is out of reach there: it would pause
+    whoever sends most, and the updates would stop reaching the handlers this is about."""
+    return make_settings(database)
 
 
 @dataclass
